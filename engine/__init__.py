@@ -1,0 +1,1 @@
+"""Pathstone's domain: records, content and the learner model, with no UI."""

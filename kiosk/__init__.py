@@ -1,0 +1,1 @@
+"""Pathstone's shell: the Textual kiosk and the `pathstone` command line."""

@@ -1,0 +1,1 @@
+"""The `pathstone` subcommands, one module a noun; each has `register(commands, home)`."""

@@ -1,0 +1,46 @@
+"""`pathstone run` and `pathstone demo`: the kiosk on a screen."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from engine.station import Station, default_home, is_station
+from kiosk.commands.common import home_of
+
+DEMO_SCHOOL = "Hillside Primary (demo)"
+
+
+def register(commands: argparse._SubParsersAction, home: argparse.ArgumentParser) -> None:
+    run = commands.add_parser("run", parents=[home], help="start the kiosk on this station")
+    run.set_defaults(command=_run)
+    demo = commands.add_parser(
+        "demo", parents=[home], help="start the kiosk on the demo classroom (made on first use)")
+    demo.set_defaults(command=_demo)
+
+
+def _run(args: argparse.Namespace) -> None:
+    _show(home_of(args), demo=False)
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from engine.simulation import SimulatedClock, simulate
+
+    home = args.home if args.home is not None else default_home().parent / "demo"
+    if not is_station(home):
+        print(f"Making the demo classroom in {home} …", file=sys.stderr)
+        Station.init(home, DEMO_SCHOOL).close()
+        clock = SimulatedClock(int(time.time() * 1000) - 21 * 86_400_000)
+        with Station.open(home, wall=clock) as station:
+            station.change_setting("class_name", "Class 4B")
+            simulate(station, clock, learners=12, days=21, seed=4)
+    _show(home, demo=True)
+
+
+def _show(home: Path, *, demo: bool) -> None:
+    from kiosk.app import PathstoneApp
+
+    with Station.open(home) as station:
+        PathstoneApp(station, demo=demo).run()
