@@ -1,4 +1,4 @@
-"""Writing a whole file so that a power cut leaves the old version or the new one."""
+"""Writing files so that a power cut leaves the old version or the new one."""
 
 from __future__ import annotations
 
@@ -20,8 +20,13 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    fsync_directory(path.parent)
+
+
+def fsync_directory(path: Path) -> None:
+    """Make a rename or a new file in `path` durable: fsync the directory itself."""
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        os.fsync(dir_fd)
+        os.fsync(fd)
     finally:
-        os.close(dir_fd)
+        os.close(fd)

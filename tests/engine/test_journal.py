@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.event import Event, EventError
-from engine.journal import Journal, JournalConflict, decode_line, encode_line
+from engine.journal import Journal, JournalConflict
+from engine.segments import decode_line, encode_line
 
 ORIGIN = "st1"
 
@@ -106,8 +107,11 @@ def test_a_damaged_line_in_the_middle_is_reported_skipped_and_never_rewritten(
         assert "checksum" in report.problems[0].message
         assert "jumps from 2 to 4" in report.problems[1].message
         assert journal.append("l1", "answer", {}).id == f"{ORIGIN}:6"
+    with Journal.open(tmp_path, ORIGIN) as journal:
+        assert journal.append("l1", "answer", {}).id == f"{ORIGIN}:7"
+        assert journal.repairs == []
     assert segment(tmp_path).read_bytes() == damaged
-    assert segment(tmp_path, 2).exists()
+    assert len(segment(tmp_path, 2).read_bytes().splitlines()) == 2
 
 
 def test_a_line_that_is_not_json_is_reported_with_its_file_and_line(tmp_path: Path) -> None:
@@ -125,6 +129,7 @@ def test_a_line_that_is_not_json_is_reported_with_its_file_and_line(tmp_path: Pa
 
 def test_a_missing_or_corrupt_index_is_rebuilt_with_the_same_answers(tmp_path: Path) -> None:
     with Journal.open(tmp_path, ORIGIN, segment_bytes=1_500) as journal:
+        assert journal.repairs == []
         fill(journal, 40)
         journal.merge([foreign("st2", 1), foreign("st2", 2), foreign("st2", 4)])
         before = (journal.frontier(), journal.counts(), journal.history("l1"), journal.last_hlc())
@@ -135,6 +140,7 @@ def test_a_missing_or_corrupt_index_is_rebuilt_with_the_same_answers(tmp_path: P
         else:
             index.write_bytes(b"not a database" * 100)
         with Journal.open(tmp_path, ORIGIN, segment_bytes=1_500) as journal:
+            assert journal.repairs == ["The journal index was missing or unreadable and was rebuilt."]
             after = (journal.frontier(), journal.counts(), journal.history("l1"), journal.last_hlc())
             assert after == before
 

@@ -1,0 +1,124 @@
+"""Segment files: the journal's lines on disk, each a JSON object ending in its CRC32.
+
+A line is the event's compact JSON with one more member, `"crc"`, last: the CRC32 of
+the line as it was before that member was added.  So every line is still plain JSON
+for an operator's tools, and a torn or damaged line is told from a good one by its
+checksum alone.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from engine.event import MAX_EVENT_BYTES, Event, EventError
+
+_SUFFIX = ".jsonl"
+_CRC_PREFIX = b',"crc":"'
+_CRC_SUFFIX_LEN = len(',"crc":"00000000"}')
+
+
+def name(number: int) -> str:
+    return f"{number:08d}{_SUFFIX}"
+
+
+def numbers(directory: Path) -> list[int]:
+    """The numbers of the segment files in `directory`, in order."""
+    stems = (p.name.removesuffix(_SUFFIX) for p in directory.glob(f"*{_SUFFIX}"))
+    return sorted(int(stem) for stem in stems if stem.isdigit())
+
+
+def encode_line(event: Event) -> bytes:
+    body = event.to_json()
+    if len(body) > MAX_EVENT_BYTES:
+        raise EventError(f"Event {event.id} is larger than {MAX_EVENT_BYTES} bytes.")
+    return b"%s%s%08x\"}\n" % (body[:-1], _CRC_PREFIX, zlib.crc32(body))
+
+
+def decode_line(line: bytes) -> Event:
+    """Turn one line (without its newline) back into a fully checked event.
+
+    Raises EventError with the reason when the line is not one the journal wrote.
+    """
+    _verify_checksum(line)
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError):
+        raise EventError("the line is not JSON") from None
+    if isinstance(obj, dict):
+        obj.pop("crc", None)
+    return Event.from_dict(obj)
+
+
+def decode_indexed(lines: list[bytes]) -> list[Event | None]:
+    """Decode lines that passed `decode_line` when they were indexed; None where damaged.
+
+    The checksum still guards each line against damage since; the field checks are not
+    repeated, and the lines are parsed as one JSON array, which is much faster.
+    """
+    good = [_checksum_ok(line) for line in lines]
+    try:
+        objs = iter(json.loads(b"[" + b",".join(l for l, ok in zip(lines, good) if ok) + b"]"))
+        return [
+            Event(**{k: v for k, v in next(objs).items() if k != "crc"}) if ok else None
+            for ok in good
+        ]
+    except (ValueError, TypeError, AttributeError):
+        return [_decode_or_none(line) if ok else None for line, ok in zip(lines, good)]
+
+
+def read_lines(path: Path, start: int, stop: int) -> Iterator[tuple[int, int, bytes]]:
+    """(end offset, line number from 1 at `start`, line) for the bytes [start, stop).
+
+    The end offset is just past the newline; a last piece with no newline (a torn
+    write) comes with end offset -1 so that no caller mistakes it for a whole line.
+    """
+    with open(path, "rb") as segment:
+        segment.seek(start)
+        data = segment.read(stop - start)
+    offset = start
+    pieces = data.split(b"\n")
+    for number, piece in enumerate(pieces, start=1):
+        if number == len(pieces):
+            if piece:
+                yield -1, number, piece
+            return
+        offset += len(piece) + 1
+        yield offset, number, piece
+
+
+def line_number_at(path: Path, offset: int) -> int:
+    """How many whole lines come before `offset`."""
+    with open(path, "rb") as segment:
+        return segment.read(offset).count(b"\n")
+
+
+def _verify_checksum(line: bytes) -> None:
+    if len(line) > MAX_EVENT_BYTES + _CRC_SUFFIX_LEN:
+        raise EventError("the line is longer than any event")
+    suffix = line[-_CRC_SUFFIX_LEN:]
+    if not (suffix.startswith(_CRC_PREFIX) and suffix.endswith(b'"}')):
+        raise EventError("the line has no checksum")
+    try:
+        expected = int(suffix[len(_CRC_PREFIX):-2], 16)
+    except ValueError:
+        raise EventError("the line's checksum is not hexadecimal") from None
+    if zlib.crc32(b"}", zlib.crc32(memoryview(line)[:-_CRC_SUFFIX_LEN])) != expected:
+        raise EventError("the checksum does not match")
+
+
+def _checksum_ok(line: bytes) -> bool:
+    try:
+        _verify_checksum(line)
+    except EventError:
+        return False
+    return True
+
+
+def _decode_or_none(line: bytes) -> Event | None:
+    try:
+        return decode_line(line)
+    except EventError:
+        return None
