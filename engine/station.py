@@ -28,6 +28,7 @@ from engine.state import State
 FORMAT = 1
 _IDENTITY = "station.json"
 _SCHOOL_KEY = "secrets/school.key"
+_PARTS = ("secrets", "journal", "packs")
 
 
 class StationError(PathstoneError):
@@ -70,9 +71,9 @@ class Station:
             raise StationError("The school name must be 1 to 100 characters long.")
         if is_station(home):
             raise StationError(f"{home} is already a station; open it instead of creating it.")
-        if home.exists() and (not home.is_dir() or any(home.iterdir())):
+        if home.exists() and not _is_unfinished_station(home):
             raise StationError(f"{home} is not an empty directory; choose a new one for a station.")
-        for part in ("secrets", "journal", "packs"):
+        for part in _PARTS:
             (home / part).mkdir(parents=True, exist_ok=True)
         os.chmod(home / "secrets", 0o700)
         write_atomically(home / _SCHOOL_KEY, secrets.token_bytes(32), mode=0o600)
@@ -130,6 +131,19 @@ class Station:
 
     def school_key(self) -> bytes:
         return (self.home / _SCHOOL_KEY).read_bytes()
+
+
+def _is_unfinished_station(home: Path) -> bool:
+    """True for an empty directory, or one an `init` cut short left (no identity yet).
+
+    station.json is written last, so without it nothing has used the directory.
+    """
+    if not home.is_dir():
+        return False
+    names = {p.name for p in home.iterdir()}
+    if not names <= set(_PARTS):
+        return False
+    return not any((home / "journal").iterdir()) if "journal" in names else True
 
 
 def _read_identity(path: Path) -> tuple[Identity, dict[str, Any]]:

@@ -17,6 +17,15 @@ def test_init_makes_a_station_and_refuses_to_make_it_twice(tmp_path: Path) -> No
     assert again.err.strip() == f"pathstone: {home} is already a station; open it instead of creating it."
 
 
+def test_init_finishes_the_work_of_an_init_cut_short(tmp_path: Path) -> None:
+    for part in ("secrets", "journal", "packs"):
+        (tmp_path / part).mkdir()
+    (tmp_path / "secrets" / "school.key").write_bytes(b"half")
+    assert run_cli("init", "--home", str(tmp_path), "--school", "Hill School").code == 0
+    assert len((tmp_path / "secrets" / "school.key").read_bytes()) == 32
+    assert run_cli("status", "--home", str(tmp_path)).code == 0
+
+
 def test_init_refuses_a_directory_that_holds_other_things(tmp_path: Path) -> None:
     (tmp_path / "photos.txt").write_text("x")
     result = run_cli("init", "--home", str(tmp_path), "--school", "Hill School")
