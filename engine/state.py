@@ -24,7 +24,7 @@ from engine.atomic import write_atomically
 from engine.event import Event, encode_json
 from engine.journal import START, Journal, Position
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 SIGN_IN = "sign_in"
 ANSWER = "answer"
 
