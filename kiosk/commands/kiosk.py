@@ -26,6 +26,7 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def _demo(args: argparse.Namespace) -> None:
+    from engine.packs import install_shipped
     from engine.simulation import SimulatedClock, simulate
 
     home = args.home if args.home is not None else default_home().parent / "demo"
@@ -36,6 +37,8 @@ def _demo(args: argparse.Namespace) -> None:
         with Station.open(home, wall=clock) as station:
             station.change_setting("class_name", "Class 4B")
             simulate(station, clock, learners=12, days=21, seed=4)
+        with Station.open(home) as station:
+            install_shipped(station, lambda line: print(line, file=sys.stderr))
     _show(home, demo=True)
 
 
