@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.errors import PathstoneError
-from kiosk.commands import badges, journal, kiosk, packs, station
+from kiosk.commands import badges, journal, kiosk, model, packs, station
 
-COMMAND_MODULES = (station, journal, kiosk, badges, packs)
+COMMAND_MODULES = (station, journal, kiosk, badges, packs, model)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

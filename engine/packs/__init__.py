@@ -18,7 +18,7 @@ from engine import keys
 from engine.errors import PathstoneError
 from engine.keys import PublicKey
 from engine.packs.archive import SUFFIX, Manifest, PackFile, Progress, build
-from engine.packs.content import PackContent, PackError, Skill, check_folder, parse_number
+from engine.packs.content import PackContent, PackError, Skill, check_folder
 from engine.packs.stick import Candidate, find_pack_files, is_newer, newest_first
 from engine.packs.store import (
     Catalog,
@@ -37,7 +37,7 @@ PACK_REMOVED = "pack_removed"
 
 __all__ = [
     "SUFFIX", "Candidate", "Catalog", "InstallResult", "InstalledPack", "Manifest", "PackContent", "PackError",
-    "PackFile", "Skill", "Verified", "build", "catalog", "find_pack_files", "install", "install_on", "install_shipped", "is_newer", "newest_first", "parse_number",
+    "PackFile", "Skill", "Verified", "build", "catalog", "find_pack_files", "install", "install_on", "install_shipped", "is_newer", "newest_first",
     "read_lesson", "recover", "remove", "remove_on", "verify",
 ]
 

@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from engine import checks
 from engine.errors import PathstoneError
 
 FORMAT = 1
@@ -257,33 +258,27 @@ def _check_item(item: Mapping[str, Any], name: str) -> None:
         if not item.get("multiple", False) and len(item["answer"]) != 1:
             raise PackError(f"{label} has several right choices but is not marked \"multiple\": true.")
     elif kind == "number":
-        if parse_number(item["answer"]) is None:
+        if _value(item["answer"]) is None:
             raise PackError(f"{label} has the answer {item['answer']!r}, which divides by zero.")
     elif kind == "order":
         count = len(item["entries"])
         if sorted(item["answer"]) != list(range(count)):
             raise PackError(f"{label} must list each of its {count} entries exactly once in its answer.")
         values = item.get("values")
-        if values is not None and (len(values) != count or any(parse_number(v) is None for v in values)):
+        if values is not None and (len(values) != count or any(_value(v) is None for v in values)):
             raise PackError(f"{label} must give one valid value per entry.")
         if values is not None:
-            ordered = [parse_number(values[i]) for i in item["answer"]]
+            ordered = [_value(values[i]) for i in item["answer"]]
             if item.get("direction", "ascending") == "descending":
                 ordered.reverse()
             if ordered != sorted(ordered):  # type: ignore[type-var]
                 raise PackError(f"{label} has an answer that does not sort its entries by their values.")
 
 
-def parse_number(text: str) -> Fraction | None:
-    """The value of a number answer written `12`, `0.75`, `3/4` or `1 1/2` (None if /0)."""
-    sign = -1 if text.startswith("-") else 1
-    body = text.lstrip("-")
-    whole, _, fraction = body.rpartition(" ") if " " in body else ("0", "", body)
-    try:
-        value = Fraction(int(whole)) + Fraction(fraction)
-    except ZeroDivisionError:
-        return None
-    return sign * value
+def _value(text: str) -> Fraction | None:
+    """A number answer's value as the grader reads it (None if it cannot)."""
+    number = checks.parse_number(text)
+    return number.value if number else None
 
 
 def find_cycle(graph: Mapping[str, Iterable[str]]) -> list[str]:
