@@ -132,7 +132,9 @@ class State:
     def refresh(self, journal: Journal) -> int:
         """Fold the journal's events since the last refresh in; returns how many."""
         meta = self._db.table("meta")
-        position = Position(*meta.get(doc_id=1)["position"])
+        doc = meta.get(doc_id=1)
+        assert doc is not None, "State.open always writes the meta document"
+        position = Position(*doc["position"])
         members = {d["id"]: roster.Member(**d) for d in self._db.table("roster").all()}
         activity = {d["id"]: Activity(**d) for d in self._db.table("activity").all()}
         current = dict(self._db.table("settings").get(doc_id=1) or {})
