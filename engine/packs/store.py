@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import keys
+from engine.atomic import fsync_directory
 from engine.packs.archive import MANIFEST, SIGNATURE, PackFile, Progress
 from engine.packs.content import PackContent, PackError, Skill, check_folder, find_cycle, load_folder, version_key
 
@@ -189,7 +190,7 @@ def remove(home: Path, pack_id: str) -> tuple[InstalledPack, list[str]]:
         if current is None:
             raise PackError(f"No pack with the id {pack_id} is installed.")
         (packs / pack_id).unlink()
-        _fsync_dir(packs)
+        fsync_directory(packs)
         shutil.rmtree(current.folder, ignore_errors=True)
         rest, _ = _installed(packs)
         gone = {s.id for s in current.content.skills}
@@ -241,7 +242,7 @@ def _switch(packs: Path, staging: Path, content: PackContent, current: Installed
     link = packs / f"{_LINK_PREFIX}{token}"
     os.symlink(os.path.relpath(final, packs), link)
     os.replace(link, packs / content.id)
-    _fsync_dir(packs)
+    fsync_directory(packs)
     if current is not None:
         shutil.rmtree(current.folder, ignore_errors=True)
 
@@ -308,10 +309,3 @@ def _ensure(path: Path) -> Path:
     path.mkdir(exist_ok=True)
     return path
 
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
