@@ -64,11 +64,19 @@ class Station:
         self.state = state
 
     @classmethod
-    def init(cls, home: Path, school_name: str) -> Station:
-        """Create a new station with a fresh device id and school key in `home`."""
+    def init(
+        cls, home: Path, school_name: str, *, school_id: str | None = None,
+        school_key: bytes | None = None,
+    ) -> Station:
+        """Create a new station with a fresh device id in `home`: of a new school, or
+        of an existing one when `school_id` and `school_key` come from an enrolment."""
         school_name = school_name.strip()
         if not school_name or len(school_name) > 100:
             raise StationError("The school name must be 1 to 100 characters long.")
+        if (school_id is None) != (school_key is None) or not (
+            school_id is None or (is_valid_name(school_id) and len(school_key or b"") == 32)
+        ):
+            raise StationError("An existing school needs both a valid school id and a 32-byte key.")
         if is_station(home):
             raise StationError(f"{home} is already a station; open it instead of creating it.")
         if home.exists() and not _is_unfinished_station(home):
@@ -76,11 +84,11 @@ class Station:
         for part in _PARTS:
             (home / part).mkdir(parents=True, exist_ok=True)
         os.chmod(home / "secrets", 0o700)
-        write_atomically(home / _SCHOOL_KEY, secrets.token_bytes(32), mode=0o600)
+        write_atomically(home / _SCHOOL_KEY, school_key or secrets.token_bytes(32), mode=0o600)
         identity = {
             "format": FORMAT,
             "device_id": "st" + secrets.token_hex(5),
-            "school": {"id": "sc" + secrets.token_hex(4), "name": school_name},
+            "school": {"id": school_id or "sc" + secrets.token_hex(4), "name": school_name},
             "settings": dict(settings.DEFAULTS),
         }
         # Written last: a directory holding station.json is a complete station.

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.errors import PathstoneError
-from kiosk.commands import badges, journal, kiosk, model, packs, station
+from kiosk.commands import badges, district, journal, kiosk, model, packs, station, sync
 
-COMMAND_MODULES = (station, journal, kiosk, badges, packs, model)
+COMMAND_MODULES = (station, journal, kiosk, badges, packs, model, sync, district)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

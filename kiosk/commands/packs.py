@@ -11,7 +11,7 @@ from typing import TextIO
 
 from engine import keys, packs
 from engine.errors import PathstoneError
-from engine.station import StationError, is_station
+from engine.station import Station, StationError, is_station
 from kiosk.commands.common import home_of, open_station
 
 
@@ -137,35 +137,41 @@ def _remove(args: argparse.Namespace) -> None:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    found = packs.find_pack_files(args.mountpoint)
-    refused = 0
     with open_station(args) as station:
-        installed = {p.id: p for p in packs.catalog(station.home).packs}
-        print(f"Found {len(found)} pack file(s) on {args.mountpoint}.", file=sys.stderr)
-        for candidate in packs.newest_first(found):
-            name = candidate.path.relative_to(args.mountpoint)
-            if isinstance(candidate.problem, str):
-                refused += 1
-                print(f"refused    {name}: {candidate.problem}")
-                continue
-            current = installed.get(candidate.pack_id)
-            if current is not None and not packs.is_newer(candidate.version, current.version):
-                same = "already installed" if candidate.version == current.version else f"{current.version} is installed"
-                print(f"up to date {name}: {candidate.pack_id} {candidate.version} ({same})")
-                continue
-            progress = Progress(sys.stderr, str(name))
-            try:
-                result = packs.install_on(station, candidate.path, on_progress=progress)
-            except PathstoneError as error:
-                progress.done()
-                refused += 1
-                print(f"refused    {name}: {error}")
-                continue
+        return 1 if install_newer(station, args.mountpoint) else 0
+
+
+def install_newer(station: Station, mount: Path) -> int:
+    """Install every pack on a stick that is newer than the installed one, reporting each
+    in one line; returns how many were refused.  `sync usb` does the same."""
+    found = packs.find_pack_files(mount)
+    refused = 0
+    installed = {p.id: p for p in packs.catalog(station.home).packs}
+    print(f"Found {len(found)} pack file(s) on {mount}.", file=sys.stderr)
+    for candidate in packs.newest_first(found):
+        name = candidate.path.relative_to(mount)
+        if isinstance(candidate.problem, str):
+            refused += 1
+            print(f"refused    {name}: {candidate.problem}")
+            continue
+        current = installed.get(candidate.pack_id)
+        if current is not None and not packs.is_newer(candidate.version, current.version):
+            same = "already installed" if candidate.version == current.version else f"{current.version} is installed"
+            print(f"up to date {name}: {candidate.pack_id} {candidate.version} ({same})")
+            continue
+        progress = Progress(sys.stderr, str(name))
+        try:
+            result = packs.install_on(station, candidate.path, on_progress=progress)
+        except PathstoneError as error:
             progress.done()
-            installed = {p.id: p for p in packs.catalog(station.home).packs}
-            print(f"installed  {name}: {_describe(result)}")
-            _warn(result.warnings)
-    return 1 if refused else 0
+            refused += 1
+            print(f"refused    {name}: {error}")
+            continue
+        progress.done()
+        installed = {p.id: p for p in packs.catalog(station.home).packs}
+        print(f"installed  {name}: {_describe(result)}")
+        _warn(result.warnings)
+    return refused
 
 
 def _trust_add(args: argparse.Namespace) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 from engine.errors import PathstoneError
 from engine.event import Event
@@ -14,8 +15,18 @@ from kiosk.commands.common import home_of, open_station
 
 def register(commands: argparse._SubParsersAction, home: argparse.ArgumentParser) -> None:
     init = commands.add_parser("init", parents=[home], help="create a station")
-    init.add_argument("--school", required=True, help="the school's name")
+    school = init.add_mutually_exclusive_group(required=True)
+    school.add_argument("--school", help="the name of a new school")
+    school.add_argument("--enrol", type=Path, metavar="FILE",
+                        help="join an existing school with an enrolment file")
     init.set_defaults(command=_init)
+
+    school_commands = commands.add_parser("school", help="the school this station belongs to")
+    school_sub = school_commands.add_subparsers(title="school commands", metavar="COMMAND")
+    export = school_sub.add_parser(
+        "export", parents=[home], help="write an enrolment file for another station of this school")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    export.set_defaults(command=_school_export)
 
     status = commands.add_parser(
         "status", parents=[home], help="show the station's identity, counts and frontier")
@@ -37,9 +48,24 @@ def register(commands: argparse._SubParsersAction, home: argparse.ArgumentParser
 
 
 def _init(args: argparse.Namespace) -> None:
-    with Station.init(home_of(args), args.school) as station:
+    from engine.sync.enrolment import enrol, read_enrolment
+
+    if args.enrol is not None:
+        station = enrol(home_of(args), read_enrolment(args.enrol))
+    else:
+        station = Station.init(home_of(args), args.school)
+    with station:
         print(f"Created station {station.identity.device_id} for {station.identity.school_name} "
               f"in {station.home}.")
+
+
+def _school_export(args: argparse.Namespace) -> None:
+    from engine.sync.enrolment import school_enrolment, write_enrolment
+
+    with open_station(args) as station:
+        write_enrolment(args.output, school_enrolment(station))
+    print(f"Wrote {args.output}. It holds the school key: keep it secret, use it once with "
+          "`pathstone init --enrol FILE` on the new station, then delete it.")
 
 
 def _status(args: argparse.Namespace) -> None:
