@@ -2,9 +2,10 @@
 
 Run: `.venv/bin/python bench/model.py [--learners 4000] [--runs 3]`
 
-Path options: one learner over a generated 500-skill graph with 10,000 answers of history;
-the median time of the options from the learner's standings (budget 10 ms), and of
-replaying the history into standings beside the time of merely reading its answers.
+Path options: one learner over a generated 500-skill graph with 10,000 answers of history
+over 125 days; the median time of the options from the learner's standings (aim 5 ms), of
+the whole home-screen view from the history (`LearnerView.build`, budget 10 ms) and of its
+replay into standings, beside the time of merely parsing each answer into a record.
 
 Evaluate: prints the median time of a whole evaluation (read the CSV, split 80/20, fit
 every skill by EM, predict every held-out answer), the time of reading the CSV alone as
@@ -30,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from engine.clock import HLC
 from engine.event import Event
 from engine.fitting import (
     MAX_GUESS,
@@ -43,6 +45,7 @@ from engine.fitting import (
     split,
 )
 from engine.mastery import ANSWER, BKTParams, Skill, read_answer, standings
+from engine.learner import Curriculum, LearnerView
 from engine.paths import Graph, path_options
 
 T = TypeVar("T")
@@ -93,21 +96,28 @@ def bench_paths(runs: int) -> None:
               for n, name in enumerate(names)]
     graph = Graph.from_packs([{"id": "bench", "skills": skills}], {name: 8 for name in names})
     rules = {name: Skill(BKTParams(), frozenset(f"i{k}" for k in range(8))) for name in names}
+    curriculum = Curriculum(graph, rules, {}, {})
     events = []
     for seq in range(1, 10_001):
         name = names[min(499, int(seq / 10_000 * 300 + rng.gauss(0, 10)) % 500)]
-        events.append(Event(f"st:{seq}", "st", seq, f"{seq:013d}-00000000", "ana", ANSWER,
+        wall = 1_700_000_000_000 + seq * 1_080_000  # 10,000 answers over 125 days
+        events.append(Event(f"st:{seq}", "st", seq, f"{wall:013d}-00000000", "ana", ANSWER,
                             {"skill": name, "item": f"i{rng.randrange(8)}", "response": "",
                              "correct": rng.random() < 0.8, "hints": 0, "attempt": 1}))
+    now = HLC.parse(events[-1].hlc)
 
     floor, _ = timed(lambda: [read_answer(e.data) for e in events], runs)
     replay, current = timed(lambda: standings("ana", events, rules, {}), runs)
     took, offered = timed(lambda: path_options(graph, current), runs)
+    whole, view = timed(lambda: LearnerView.build("ana", events, curriculum, now), runs)
     print(f"path options, 500 skills, 10,000 answers of history (median of {runs}):")
-    print(f"  options from the learner's standings {took * 1000:.2f} ms (budget 10 ms; "
+    print(f"  options from the learner's standings {took * 1000:.2f} ms (aim 5 ms; "
           f"{len(offered)} options)")
-    print(f"  replaying the history into standings {replay * 1000:.1f} ms; reading the answers "
-          f"alone {floor * 1000:.1f} ms; ratio {replay / floor:.1f}x")
+    print(f"  the whole home screen from the history (LearnerView.build: standings, reviews, "
+          f"profile, options) {whole * 1000:.1f} ms (budget 10 ms; {len(view.due)} reviews due)")
+    print(f"  of which replaying the history into standings {replay * 1000:.1f} ms")
+    print(f"  baseline, parsing each answer into a record (read_answer) {floor * 1000:.1f} ms; "
+          f"the whole view takes {whole / floor:.1f}x that")
 
 
 def main() -> None:
@@ -115,7 +125,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=4000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    bench_paths(max(args.runs, 5))
+    bench_paths(max(args.runs, 15))
     rng = random.Random(2024)
     truth = true_params(rng)
     with tempfile.TemporaryDirectory() as tmp:

@@ -49,6 +49,7 @@ MIN_ANSWERS = 3
 # "Nearly there" is a motivating signal rather than a statistical claim: a BKT estimate
 # at 0.8 is typically one or two right answers from the line.
 NEARLY_LINE = 0.8
+DAY_MS = 86_400_000
 
 log = logging.getLogger(__name__)
 
@@ -266,78 +267,108 @@ class Activity:
         return level in levels and levels.index(level) >= levels.index(self.proficient)
 
 
+# A moment that showed whether a learner still knows a mastered skill: (clock stamp,
+# remembered).  The moment of mastery, every wrong answer that loses it, and while it
+# stays mastered the first right answer of each later day; review scheduling
+# (engine.review) rates these and nothing else, so a long sitting counts once.  Plain
+# tuples with the stamp as text: a long history makes thousands of them at each sign-in.
+Recall = tuple[str, bool]
+
+
 @dataclass(frozen=True)
 class Standing:
-    """A learner's standing on one skill."""
+    """A learner's standing on one skill; `recalls` in clock order."""
 
     skill: str
     level: Level
     p_known: float
     answers: int = 0
     right: int = 0
+    recalls: tuple[Recall, ...] = ()
 
 
-@dataclass(slots=True)
-class _Progress:
-    """The running tally of one skill while a history is replayed."""
+_DEFAULT = BKTParams()
 
-    rule: Skill
-    params: BKTParams  # gives P(known) for display, whatever criterion decides mastery
-    p: float
-    recent: deque[bool]  # the last n rights for m_of_n; kept empty otherwise
-    answers: int = 0
-    right: int = 0
-    streak: int = 0
-    started: bool = False
-    mastered: bool = False
-    was_mastered: bool = False
+# A skill's counted evidence while a history is replayed: (clock stamp, right), with
+# right None for a performance task the teacher rated proficient.
+_Marks = list[tuple[str, bool | None]]
 
-    @classmethod
-    def of(cls, rule: Skill) -> _Progress:
-        params = rule.criterion if isinstance(rule.criterion, BKTParams) else BKTParams()
-        window = rule.criterion.n if isinstance(rule.criterion, MOfN) else 0
-        return cls(rule, params, params.prior, deque(maxlen=window))
 
-    def answer(self, right: bool) -> None:
-        self.started = True
-        self.p = learn(posterior(self.p, right, self.params), self.params)
-        self.answers += 1
-        self.right += right
-        self.streak = self.streak + 1 if right else 0
-        self.recent.append(right)
-        if not right:
-            self.mastered = False
-        elif self._met():
-            self.mastered = self.was_mastered = True
+def _fold(skill_id: str, rule: Skill, marks: _Marks, started: bool) -> Standing:
+    """The standing on one skill from its evidence in clock order.
 
-    def task_mastered(self) -> None:
-        self.started = self.mastered = self.was_mastered = True
-        self.p = max(self.p, MASTERY_LINE)
-
-    def _met(self) -> bool:
-        rule = self.rule.criterion
-        if isinstance(rule, MOfN):
-            return sum(self.recent) >= rule.m
-        if isinstance(rule, NInARow):
-            return self.streak >= rule.n
-        return self.p >= MASTERY_LINE and self.answers >= MIN_ANSWERS
-
-    def _nearly(self) -> bool:
-        rule = self.rule.criterion
-        if isinstance(rule, MOfN):
-            return sum(self.recent) >= rule.m - 1
-        if isinstance(rule, NInARow):
-            return self.streak >= rule.n - 1
-        return self.p >= NEARLY_LINE
-
-    def level(self) -> Level:
-        if self.mastered:
-            return Level.MASTERED
-        if self.was_mastered:
-            return Level.NEEDS_REVIEW
-        if not self.started:
-            return Level.NOT_STARTED
-        return Level.NEARLY_THERE if self._nearly() else Level.PRACTISING
+    Local variables rather than a tally object, and BKT's two steps inlined (the same
+    arithmetic as `posterior` and `learn`): this runs for every answer of a history at
+    every sign-in, and attribute updates and calls would triple its time.
+    """
+    criterion = rule.criterion
+    params = criterion if isinstance(criterion, BKTParams) else _DEFAULT
+    if not marks and not started:  # most skills of a big graph, so kept short
+        return Standing(skill_id, Level.NOT_STARTED, params.prior)
+    by_window, by_streak = isinstance(criterion, MOfN), isinstance(criterion, NInARow)
+    need, window = ((criterion.m, criterion.n) if isinstance(criterion, MOfN)
+                    else (criterion.n, 0) if isinstance(criterion, NInARow) else (0, 0))
+    recent: deque[bool] = deque(maxlen=window)
+    learn_, guess, slip = params.learn, params.guess, params.slip
+    p, answers, rights, streak = params.prior, 0, 0, 0
+    mastered = was_mastered = False
+    recalls: list[Recall] = []
+    next_day = ""  # the stamp at which the day of the last right recall ends
+    for hlc, right in marks:
+        was = mastered
+        if right is None:
+            mastered = was_mastered = True
+            p = max(p, MASTERY_LINE)
+            right = True
+        else:
+            answers += 1
+            # As in `posterior`: an impossible answer says nothing, and rounding never
+            # lets a right answer lower P(known) or a wrong one raise it.
+            if right:
+                rights += 1
+                streak += 1
+                known = p * (1 - slip)
+                total = known + (1 - p) * guess
+                if total > 0 and known > p * total:
+                    p = known / total
+            else:
+                streak = 0
+                mastered = False
+                known = p * slip
+                total = known + (1 - p) * (1 - guess)
+                if total > 0 and known < p * total:
+                    p = known / total
+            p += (1 - p) * learn_
+            if by_window:
+                recent.append(right)
+            if right and not mastered and (
+                    sum(recent) >= need if by_window else streak >= need if by_streak
+                    else p >= MASTERY_LINE and answers >= MIN_ANSWERS):
+                mastered = was_mastered = True
+        # Stamps compare as text in time order, so most answers of a mastered skill
+        # are seen to fall on the same day without reading the stamp's number; and a
+        # mastery regained after a lapse is relearning, already rated by the lapse.
+        if was:
+            if not right:
+                recalls.append((hlc, False))
+            elif hlc >= next_day:
+                recalls.append((hlc, True))
+                next_day = _next_day(hlc)
+        elif mastered and not recalls:
+            recalls.append((hlc, True))
+            next_day = _next_day(hlc)
+    started = started or bool(marks)
+    if mastered:
+        level = Level.MASTERED
+    elif was_mastered:
+        level = Level.NEEDS_REVIEW
+    elif not started:
+        level = Level.NOT_STARTED
+    else:
+        nearly = (sum(recent) >= need - 1 if by_window else streak >= need - 1 if by_streak
+                  else p >= NEARLY_LINE)
+        level = Level.NEARLY_THERE if nearly else Level.PRACTISING
+    return Standing(skill_id, level, p, answers, rights, tuple(recalls))
 
 
 def standings(
@@ -351,30 +382,50 @@ def standings(
     `events` may hold other learners' events and events of any type; only this learner's
     answers and rated evidence count.  Pure: the same events give the same standings.
     """
-    progress = {skill_id: _Progress.of(rule) for skill_id, rule in skills.items()}
+    marks: dict[str, _Marks] = {skill_id: [] for skill_id in skills}
+    tasks_started: set[str] = set()
     ignored = 0
     mine = sorted([e for e in events if e.learner == learner], key=_clock_order)
+    # Fields read in place rather than through `read_answer`: this loop runs over the
+    # whole history at every sign-in, and a record per answer would double its time.
     for event in mine:
-        if event.type == ANSWER:
-            answer = read_answer(event.data)
-            tally = progress.get(answer.skill) if answer is not None else None
-            if answer is None or tally is None or answer.item not in tally.rule.items:
+        kind, data = event.type, event.data
+        if kind == ANSWER:
+            try:
+                skill, item, correct, hints, attempt = (
+                    data["skill"], data["item"], data["correct"], data["hints"], data["attempt"])
+                rule = skills[skill]
+                valid = (item in rule.items and type(correct) is bool
+                         and type(hints) is int and hints >= 0
+                         and type(attempt) is int and attempt >= 1)
+            except (KeyError, TypeError):  # a field missing, or a skill or item not text
+                valid = False
+            if not valid:
                 ignored += 1
-            elif answer.attempt == 1:
-                tally.answer(answer.right)
-        elif event.type == EVIDENCE:
-            _start_task(progress, _activity(event, activities))
-        elif event.type == EVIDENCE_REVIEWED:
+            elif attempt == 1:
+                marks[skill].append((event.hlc, correct and hints == 0))
+        elif kind == EVIDENCE:
             activity = _activity(event, activities)
-            if activity is not None and activity.masters(event.data.get("level")):
+            tasks_started.update(activity.skills if activity is not None else ())
+        elif kind == EVIDENCE_REVIEWED:
+            activity = _activity(event, activities)
+            if activity is not None and activity.masters(data.get("level")):
                 for skill_id in activity.skills:
-                    if skill_id in progress:
-                        progress[skill_id].task_mastered()
+                    if skill_id in marks:
+                        marks[skill_id].append((event.hlc, None))
     if ignored:
         log.warning("Skipped %d answers of learner %s that name no installed skill or item "
                     "or are malformed; they stay in the journal.", ignored, learner)
-    return {skill_id: Standing(skill_id, tally.level(), tally.p, tally.answers, tally.right)
-            for skill_id, tally in progress.items()}
+    return {skill_id: _fold(skill_id, rule, marks[skill_id], skill_id in tasks_started)
+            for skill_id, rule in skills.items()}
+
+
+def _next_day(hlc: str) -> str:
+    """The first stamp of the day after the one of `hlc`, a stamp the journal checked.
+
+    Slicing rather than `HLC.parse`: this runs for many answers of a long history.
+    """
+    return f"{(int(hlc[:13]) // DAY_MS + 1) * DAY_MS:013d}"
 
 
 # Clock order; the id breaks ties between stations that stamped the same instant.
@@ -384,12 +435,6 @@ _clock_order = attrgetter("hlc", "id")
 def _activity(event: Event, activities: Mapping[str, Activity]) -> Activity | None:
     name = event.data.get("activity")
     return activities.get(name) if isinstance(name, str) else None
-
-
-def _start_task(progress: Mapping[str, _Progress], activity: Activity | None) -> None:
-    for skill_id in activity.skills if activity is not None else ():
-        if skill_id in progress:
-            progress[skill_id].started = True
 
 
 def evidence_sequences(events: Iterable[Event]) -> dict[str, dict[str, list[bool]]]:

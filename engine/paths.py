@@ -23,6 +23,7 @@ PATH_CHOSEN = "path_chosen"
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 4
+GOAL_TEXT = 48  # characters of a goal's text shown in a reason
 _KEEP_FRESH = "Keep it fresh: a quick review"
 
 
@@ -148,7 +149,7 @@ def _best(node: Node, current: Level, opened: int, wishes: Wishes) -> tuple[int,
     reasons = [
         (node.id in wishes.assigned, _ASSIGNED, "Your teacher picked this"),
         (current == Level.NEEDS_REVIEW, _REDO, "Let's practise this again"),
-        (node.id in wishes.goals, _GOAL, f"Your goal: {wishes.goals.get(node.id)}"),
+        (node.id in wishes.goals, _GOAL, f"Your goal: {_short(wishes.goals.get(node.id, ''))}"),
         (current == Level.NEARLY_THERE, _NEARLY, "You're nearly there!"),
         (kind == "review", _DUE, "Time to review"),
         (interest is not None, _INTEREST, f"Matches your interest: {interest}"),
@@ -158,6 +159,11 @@ def _best(node: Node, current: Level, opened: int, wishes: Wishes) -> tuple[int,
     ]
     rank, reason = next((rank, reason) for applies, rank, reason in reasons if applies)
     return rank, Option(node.id, kind, reason)
+
+
+def _short(text: str) -> str:
+    """A goal's text cut to fit a reason on the home screen."""
+    return text if len(text) <= GOAL_TEXT else text[:GOAL_TEXT - 1].rstrip() + "…"
 
 
 def offered_data(options: Iterable[Option]) -> dict[str, Any]:

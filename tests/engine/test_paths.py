@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from engine.event import Event
 from engine.mastery import ANSWER, BKTParams, Level, Skill, Standing, standings
 from engine.paths import (
+    GOAL_TEXT,
     MAX_OPTIONS,
     Graph,
     Option,
@@ -87,6 +88,10 @@ def test_reasons_a_child_understands() -> None:
     ]
     assert path_options(GRAPH, levels, Wishes(assigned={"rd.words"}))[0] == Option(
         "rd.words", "continue", "Your teacher picked this")
+    long_goal = Wishes(goals={"rd.words": "read " + "a very long book " * 10})
+    reason = path_options(GRAPH, levels, long_goal)[1].reason
+    assert reason.startswith("Your goal: read a very long book") and reason.endswith("…")
+    assert len(reason) == len("Your goal: ") + GOAL_TEXT
     interested = path_options(GRAPH, at(fr_unit=M), Wishes(interests={"food", "sport"}))
     assert interested[0] == Option("fr.compare", "new", "Matches your interest: food")
 
