@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from engine.station import Station
+from kiosk import systemd_notify
 
 
 class StatusScreen(Screen[None]):
@@ -67,3 +68,4 @@ class PathstoneApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(StatusScreen(self.station))
+        systemd_notify.attach(self)

@@ -38,6 +38,10 @@ class NetError(PathstoneError):
     pass
 
 
+class DistrictUnreachable(NetError):
+    """No network, or no answer: expected in an offline classroom, not a failure."""
+
+
 class _Retry(Exception):
     """A failure worth another attempt: the link, a timeout, a server error."""
 
@@ -91,8 +95,9 @@ class _Link:
                 continue
             self.shift = max(self.shift - 1, 0)
             return body, reply
-        raise NetError(f"The district could not be reached after {options.attempts} tries ({last}); "
-                       "nothing is lost, so run the sync again later.")
+        raise DistrictUnreachable(
+            f"The district could not be reached after {options.attempts} tries ({last}); "
+            "nothing is lost, so run the sync again later.")
 
     def share(self, full: int) -> int:
         """`full` scaled down after recent failures."""

@@ -45,6 +45,14 @@ def record(home: Path, peer: str, frontier: Mapping[str, int]) -> None:
     write_atomically(home / _FILE, encode_json(peers))
 
 
+def last_recorded_ms(home: Path) -> int | None:
+    """When a peer last acknowledged anything (the last sync that got through), if ever."""
+    try:
+        return (home / _FILE).stat().st_mtime_ns // 1_000_000
+    except FileNotFoundError:
+        return None
+
+
 def common_base(home: Path) -> dict[str, int]:
     """What every known peer holds: the frontier an outgoing bundle can start above."""
     return bundle.common_base(load(home).values())

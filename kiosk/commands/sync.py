@@ -10,6 +10,9 @@ from kiosk.commands.common import open_station
 from kiosk.commands.packs import install_newer
 
 
+EX_TEMPFAIL = 75  # sysexits.h: try again later
+
+
 def register(commands: argparse._SubParsersAction, home: argparse.ArgumentParser) -> None:
     sync = commands.add_parser("sync", help="exchange records with a stick or the district")
     sub = sync.add_subparsers(title="ways", metavar="WAY", required=True)
@@ -17,7 +20,8 @@ def register(commands: argparse._SubParsersAction, home: argparse.ArgumentParser
     usb.add_argument("mountpoint", type=Path, metavar="MOUNTPOINT")
     usb.set_defaults(command=_usb)
     net = sub.add_parser("net", parents=[home], help="sync with the district server at URL")
-    net.add_argument("url", metavar="URL")
+    net.add_argument("url", metavar="URL", nargs="?",
+                     help="the district's address (default: the one from this station's enrolment)")
     net.add_argument("--token", default=None,
                      help="station token (default: the one from this station's enrolment)")
     net.add_argument("--ca-file", type=Path, default=None,
@@ -48,18 +52,27 @@ def _usb(args: argparse.Namespace) -> int:
     return 1 if report.refused or refused_packs else 0
 
 
-def _net(args: argparse.Namespace) -> None:
+def _net(args: argparse.Namespace) -> int:
     from engine.errors import PathstoneError
     from engine.sync.enrolment import district_link
-    from engine.sync.net import NetOptions, sync_net
+    from engine.sync.net import DistrictUnreachable, NetOptions, sync_net
 
     if args.timeout <= 0 or args.attempts < 1:
         raise PathstoneError("The timeout must be above 0 and the attempts at least 1.")
     options = NetOptions(timeout=args.timeout, attempts=args.attempts, cafile=args.ca_file)
     with open_station(args) as station:
-        token = args.token or district_link(station.home).token
+        link = district_link(station.home)
+        url, token = args.url or link.url, args.token or link.token
+        if not url:
+            raise PathstoneError("This station has no district address; enrol it or give URL.")
         if not token:
             raise PathstoneError("This station has no district token; enrol it or give --token.")
-        report = sync_net(station, args.url, token, options, _say)
+        try:
+            report = sync_net(station, url, token, options, _say)
+        except DistrictUnreachable as error:
+            # The weekly timer's unit counts this code as success: offline is normal.
+            print(f"pathstone: {error}", file=sys.stderr)
+            return EX_TEMPFAIL
     print(f"Sent {report.sent} events, received {report.received} "
           f"({report.retries} retried requests).")
+    return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import stat
 from pathlib import Path
 
@@ -48,3 +49,16 @@ def test_a_bad_enrolment_file_is_one_sentence_and_makes_nothing(tmp_path: Path) 
     assert result.code == 2
     assert result.err.strip() == "pathstone: enrol.json is not a valid Pathstone enrolment file."
     assert not (tmp_path / "new").exists()
+
+
+def test_an_unreachable_district_is_exit_75_for_the_weekly_timer(tmp_path: Path) -> None:
+    from engine.sync.enrolment import Enrolment, enrol
+
+    with socket.socket() as probe:  # a loopback port with nobody listening
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    home = tmp_path / "station"
+    enrol(home, Enrolment("sc1", "Hill", b"k" * 32, "token", f"http://127.0.0.1:{port}")).close()
+    result = run_cli("sync", "net", "--home", str(home), "--attempts", "1", "--timeout", "2")
+    assert result.code == 75
+    assert result.err.count("\n") == 1 and "could not be reached after 1 tries" in result.err
