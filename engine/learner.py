@@ -28,9 +28,10 @@ from engine.review import Review, due_reviews
 from engine.station import Station
 
 # Types other modules own that a learner's history holds; the learner model skips them
-# quietly.  `sign_out` is recorded by the kiosk session.
+# quietly.  `sign_out` and `hint` (a hint shown; the answer carries the hint count that
+# scoring uses) are recorded by the kiosk.
 _ELSEWHERE = frozenset({
-    state.SIGN_IN, "sign_out", roster.LEARNER_ADDED, roster.LEARNER_RENAMED,
+    state.SIGN_IN, "sign_out", "hint", roster.LEARNER_ADDED, roster.LEARNER_RENAMED,
     roster.LEARNER_DEACTIVATED, roster.LEARNER_REACTIVATED, roster.BADGE_REPLACED,
     roster.PIN_CHANGED})
 KNOWN_TYPES = _ELSEWHERE | profile.TYPES | {

@@ -1,56 +1,71 @@
-"""The kiosk app. Until the student screens land it shows the station's status."""
+"""The kiosk app: one station, one student at a time, in kiosk or demo mode.
+
+The app owns the session: who is signed in, the badge check that signs them in, and
+the sign-out (by key, or when idle) that drops every screen holding their records.
+Screens are thin: they read the session and the engine, and record through the station.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import import_module
+from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import App, ComposeResult
+from textual import events
+from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.scrollbar import ScrollBar
 
+from engine.clock import HLC, wall_clock_ms
+from engine.event import Event
+from engine.roster import Member
+from engine.scanner import Debouncer, Scan, ScannerNotice, SerialReader
 from engine.station import Station
 from kiosk import systemd_notify
+from kiosk.messages import BadgeScanned, ScannerNoticed
+from kiosk.screens.help import HelpOnItsWay
+from kiosk.screens.idle import IdleWarning, TurnEnding
+from kiosk.screens.pin import PinScreen
+from kiosk.screens.signin import SignInScreen
+from kiosk.screens.teacher import TeacherScreen
+from kiosk.widgets.scrollbar import WholeCellScrollBarRender
+
+if TYPE_CHECKING:
+    from engine.learner import Curriculum, LearnerView
+    from engine.packs import Catalog
+
+SIGN_IN = "sign_in"
+SIGN_OUT = "sign_out"
+# The last seconds of the idle time are a countdown the student can cancel with any key.
+COUNTDOWN_SECONDS = 20
+# What a sign-in needs beyond the sign-in screen: imported once that screen is drawn, so
+# that start-up stays short (the packs, the learner model, QR codes and Markdown weigh
+# a few hundred milliseconds on a Pi) and the first badge does not wait for them.
+AFTER_START = ("engine.badges", "engine.profile", "engine.learner", "engine.packs",
+                "kiosk.screens.home")
+TURN_WARNING_SECONDS = 60
 
 
-class StatusScreen(Screen[None]):
-    """What a teacher or technician needs to see first: is this station alive and whose."""
+@dataclass(frozen=True)
+class Session:
+    """Who is signed in, and what the installed packs teach them."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "refresh", "Refresh")]
+    member: Member
+    catalog: Catalog
+    curriculum: Curriculum
 
-    def __init__(self, station: Station) -> None:
-        super().__init__()
-        self.station = station
+    def view(self, station: Station, history: Sequence[Event] | None = None) -> LearnerView:
+        """The learner's standing now, from their whole history: read from the journal,
+        or given by a screen that keeps it up to date with what it recorded."""
+        from engine.learner import LearnerView
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="status-card"):
-            yield Static("Pathstone", id="title")
-            yield Static(id="status-body")
-            yield Static(
-                "The student screens (badge sign-in, paths, practice) are not built yet.",
-                id="status-note",
-            )
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.action_refresh()
-
-    def action_refresh(self) -> None:
-        station = self.station
-        station.state.refresh(station.journal)
-        settings = station.state.settings()
-        learners = station.state.learners()
-        frontier = station.journal.frontier()
-        lines = [
-            f"School    {station.identity.school_name}",
-            f"Class     {settings['class_name'] or '-'}",
-            f"Station   {station.identity.device_id}",
-            f"Learners  {len(learners)}",
-            f"Events    {station.journal.count()}",
-            f"Origins   {len(frontier)}",
-        ]
-        self.query_one("#status-body", Static).update("\n".join(lines))
+        now = HLC(max(wall_clock_ms(), station.journal.last_hlc().wall_ms))
+        if history is None:
+            history = station.journal.history(self.member.id)
+        return LearnerView.build(self.member.id, history, self.curriculum, now)
 
 
 class PathstoneApp(App[None]):
@@ -58,14 +73,204 @@ class PathstoneApp(App[None]):
     TITLE = "Pathstone"
     # The palette offers "Quit": a way out of the kiosk for anyone at the keyboard.
     ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f10", "sign_out", "Sign out", priority=True),
+        Binding("f1", "help", "I need help"),
+    ]
 
-    def __init__(self, station: Station, *, demo: bool) -> None:
-        super().__init__()
+    def __init__(self, station: Station, *, demo: bool, ansi_color: bool = False,
+                 wall: Callable[[], datetime] = datetime.now,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(ansi_color=ansi_color)
+        # Textual's documented hook is the class attribute; every scrollbar of the kiosk
+        # must render on the console, so it is set for the process.
+        ScrollBar.renderer = WholeCellScrollBarRender
         self.station = station
         self.demo = demo
-        if demo:
-            self.bind("q", "quit", description="Quit demo")
+        self.wall = wall
+        self.monotonic = monotonic
+        self.session: Session | None = None
+        self.person: Member | None = None  # whoever is signed in, learner or teacher
+        self._debouncer = Debouncer()
+        self._reader: SerialReader | None = None
+        self._teaching: tuple[int, Catalog, Curriculum] | None = None
+        self._last_key = self._turn_began = monotonic()
+        self._turn_warned = False
+        self._lock_keys()
+
+    def _lock_keys(self) -> None:
+        """The demo quits on a key shown on screen; the kiosk only by a teacher's action.
+
+        In the terminal's raw mode Ctrl+C, Ctrl+Z and Ctrl+\\ arrive as keys, not
+        signals: Textual binds Ctrl+C and Ctrl+Q to the actions below, the others to nothing.
+        """
+        if self.demo:
+            self.bind("f12", "quit", description="Quit demo")
+
+    async def action_quit(self) -> None:
+        if self.demo:
+            await super().action_quit()
+
+    def action_help_quit(self) -> None:
+        if self.demo:
+            super().action_help_quit()
+
+    # -- start and stop ------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.push_screen(StatusScreen(self.station))
+        settings = self.station.state.settings()
+        self.push_screen(SignInScreen(self.station, self.wall, demo=self.demo))
+        port = str(settings.get("scanner_port") or "")
+        if port:
+            self._reader = SerialReader(port, self._from_serial).start()
+        self.set_interval(1, self.tick, name="idle sign-out and turn timer")
+        self.call_after_refresh(self._import_the_rest)
         systemd_notify.attach(self)
+
+    def _import_the_rest(self) -> None:
+        for name in AFTER_START:
+            import_module(name)
+
+    def on_unmount(self) -> None:
+        if self._reader is not None:
+            self._reader.stop()
+
+    def _from_serial(self, item: Scan | ScannerNotice) -> None:
+        # Called from the reader's thread: post_message is the thread-safe way in.
+        self.post_message(BadgeScanned(item) if isinstance(item, Scan) else ScannerNoticed(item))
+
+    # -- signing in ------------------------------------------------------------------
+
+    def on_badge_scanned(self, message: BadgeScanned) -> None:
+        from engine import badges
+
+        counts, self._debouncer = self._debouncer.feed(message.scan)
+        screen = self.screen
+        if not counts or not isinstance(screen, SignInScreen):
+            return
+        members = {s.member.id: s.member
+                   for s in self.station.state.learners(include_inactive=True)}
+        verdict = badges.check(message.scan.text, self.station.identity.school_id,
+                               self.station.school_key(), members)
+        if not verdict.ok or verdict.member is None:
+            screen.refuse(verdict.message)
+        elif verdict.member.role == "teacher":
+            self.push_screen(PinScreen(verdict.member), self._teacher_checked)
+        else:
+            self.sign_in(verdict.member, message.scan.source)
+
+    def on_scanner_noticed(self, message: ScannerNoticed) -> None:
+        self.log.info(message.notice.message)
+        for screen in self.screen_stack:
+            if isinstance(screen, SignInScreen):
+                screen.scanner_said(message.notice.message)
+
+    def teaching(self) -> tuple[Catalog, Curriculum]:
+        """The installed packs, read again only when they changed (an install renames a
+        link in the packs folder, which changes its modification time)."""
+        from engine.learner import Curriculum
+        from engine.packs import catalog
+        from engine.packs.store import PACKS
+
+        packs = self.station.home / PACKS
+        stamp = packs.stat().st_mtime_ns if packs.is_dir() else 0
+        if self._teaching is None or self._teaching[0] != stamp:
+            found = catalog(self.station.home)
+            self._teaching = (stamp, found, Curriculum.from_catalog(found))
+        return self._teaching[1], self._teaching[2]
+
+    def sign_in(self, member: Member, method: str) -> None:
+        from kiosk.screens.home import HomeScreen
+
+        self.station.state.refresh(self.station.journal)
+        self.session = Session(member, *self.teaching())
+        self.person = member
+        self.station.record(member.id, SIGN_IN, {"method": method})
+        self._last_key = self._turn_began = self.monotonic()
+        self._turn_warned = False
+        self.push_screen(HomeScreen(self.session))
+
+    def _teacher_checked(self, member: Member | None) -> None:
+        if member is not None:
+            self.person = member
+            self.station.record(member.id, SIGN_IN, {"method": "badge and PIN"})
+            self._last_key = self.monotonic()
+            self.push_screen(TeacherScreen(self.station))
+
+    # -- signing out --------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self._last_key = self.monotonic()
+            if isinstance(self.screen, IdleWarning):
+                self.screen.dismiss(None)
+        await super().on_event(event)
+
+    def tick(self) -> None:
+        self.tick_idle()
+        self.tick_turn()
+
+    def tick_turn(self) -> None:
+        """The optional turn timer: a gentle warning a minute before, then the next student."""
+        minutes = int(self.station.state.settings().get("turn_minutes") or 0)
+        if minutes <= 0 or self.session is None:
+            return
+        left = minutes * 60 - (self.monotonic() - self._turn_began)
+        if left <= 0:
+            self.sign_out("turn")
+        elif left <= min(TURN_WARNING_SECONDS, minutes * 30) and not self._turn_warned:
+            self._turn_warned = True
+            self.push_screen(TurnEnding(left))
+
+    def tick_idle(self) -> None:
+        """Sign out an idle student, after a countdown any key cancels."""
+        limit = int(self.station.state.settings().get("idle_signout_seconds") or 0)
+        if limit <= 0 or not self.signed_in:
+            return
+        idle = self.monotonic() - self._last_key
+        left = limit - idle
+        if left <= 0:
+            self.sign_out("idle")
+        elif left <= min(COUNTDOWN_SECONDS, limit / 2):
+            if isinstance(self.screen, IdleWarning):
+                self.screen.show(left)
+            else:
+                self.push_screen(IdleWarning(left))
+
+    @property
+    def signed_in(self) -> bool:
+        return self.person is not None
+
+    def action_sign_out(self) -> None:
+        if self.signed_in:
+            self.sign_out("student")
+
+    def sign_out(self, reason: str) -> None:
+        """Back to the sign-in screen; every screen that showed the student is dropped."""
+        if self.person is not None:
+            self.station.record(self.person.id, SIGN_OUT, {"reason": reason})
+        self.person = self.session = None
+        while not isinstance(self.screen, SignInScreen):
+            self.pop_screen()
+        self.screen.reset()
+
+    def action_help(self) -> None:
+        """Raise a flag for the teacher, naming what the student is working on, if anything."""
+        from engine import profile
+
+        if self.session is None:
+            return
+        screen = self.screen
+        skill = getattr(screen, "skill", None)
+        item = getattr(screen, "item", None)
+        item_id = item.get("id") if isinstance(item, Mapping) else None
+        self.station.record(self.session.member.id, profile.HELP_REQUESTED,
+                            profile.help_data(skill, item_id, ""))
+        self.push_screen(HelpOnItsWay())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sign_out":
+            return self.signed_in
+        if action == "help":
+            return self.session is not None
+        return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -45,5 +46,7 @@ def _demo(args: argparse.Namespace) -> None:
 def _show(home: Path, *, demo: bool) -> None:
     from kiosk.app import PathstoneApp
 
+    # The Linux console has 16 colours: the ANSI palette keeps them faithful.
+    console = os.environ.get("TERM") == "linux"
     with Station.open(home) as station:
-        PathstoneApp(station, demo=demo).run()
+        PathstoneApp(station, demo=demo, ansi_color=console).run()

@@ -1,0 +1,175 @@
+"""Kiosk UI benchmark: start-up, badge scan to home, answer to feedback, memory.
+
+    .venv/bin/python -m bench.ui [--events 1000000] [--learners 200] [--runs 5]
+
+Builds a station with the shipped packs, `--learners` learners and `--events` answer
+events spread over them (real skill and item ids of the packs), then prints:
+
+- start to sign-in screen: a fresh process (`python -m bench.ui --child HOME`) from
+  spawn to the sign-in screen's first refresh, headless (budget 0.5 s);
+- badge scan to home: a keyboard-wedge scan posted to the running app until the home
+  screen is up with the learner's options (budget 50 ms at 200 learners, 1M events);
+- answer to feedback: an answer posted to the practice screen until its feedback is
+  shown, the durable record included (budget: well under 100 ms; the record itself ≤ 1 ms);
+- peak resident memory of the kiosk process that started up (budget 60 MB), and of this
+  whole benchmark process (which also built the journal).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from engine import badges, mastery, profile, roster  # noqa: E402
+from engine.packs import catalog, install_shipped  # noqa: E402
+from engine.scanner import KEYBOARD, Scan  # noqa: E402
+from engine.station import Station  # noqa: E402
+
+BATCH = 20_000
+
+
+def build(home: Path, learners: int, events: int, rng: random.Random) -> None:
+    with Station.init(home, "Bench School") as station:
+        station.change_setting("idle_signout_seconds", "0")
+        install_shipped(station, lambda line: None)
+        ids = [f"b{n:05d}" for n in range(learners)]
+        station.journal.append_many(
+            (learner, *roster.added(f"Learner {n}", "4")) for n, learner in enumerate(ids))
+        # Known learners, not newcomers: the first-sign-in interview would stand in front.
+        station.journal.append_many(
+            (learner, profile.PROFILE_CHANGED, profile.changed_data("interests", ["music"]))
+            for learner in ids)
+        packs = catalog(home)
+        items = [(skill, str(item["id"])) for skill in packs.skills
+                 for item in packs.items(skill)]
+        for start in range(0, events, BATCH):
+            station.journal.append_many(
+                (rng.choice(ids), mastery.ANSWER, _answer(rng, items))
+                for _ in range(min(BATCH, events - start)))
+        station.state.refresh(station.journal)
+
+
+def _answer(rng: random.Random, items: list[tuple[str, str]]) -> dict[str, Any]:
+    skill, item = rng.choice(items)
+    return {"skill": skill, "item": item, "correct": rng.random() < 0.7, "response": "1",
+            "hints": 0, "attempt": 1}
+
+
+def child(home: Path) -> None:
+    """Start the kiosk headless and print the monotonic time its first screen is drawn."""
+    from kiosk.app import AFTER_START, PathstoneApp
+
+    with Station.open(home) as station:
+        app = PathstoneApp(station, demo=True)
+
+        def ready() -> None:
+            drawn = time.monotonic()
+            # Memory with everything a session needs loaded, not just the first screen.
+            for name in AFTER_START:
+                __import__(name)
+            print(drawn, peak_resident_mb(), flush=True)
+            app.exit()
+
+        app.call_after_refresh(ready)
+        app.run(headless=True)
+
+
+def peak_resident_mb() -> float:
+    """This process's high-water resident memory (VmHWM), which starts afresh at exec."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def start_up(home: Path) -> tuple[float, float]:
+    """Seconds from spawn to the sign-in screen, and the child's peak RSS in MB."""
+    before = time.monotonic()
+    out = subprocess.run([sys.executable, "-m", "bench.ui", "--child", str(home)],
+                         capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    # The child measures its own peak: ru_maxrss would carry over the parent's across exec.
+    drawn, peak_mb = (float(word) for word in out.stdout.split()[-2:])
+    return drawn - before, peak_mb
+
+
+async def scan_and_answer(home: Path, runs: int) -> tuple[list[float], list[float]]:
+    from kiosk.app import PathstoneApp
+    from kiosk.messages import BadgeScanned
+    from kiosk.screens.home import HomeScreen
+    from kiosk.screens.practice import PracticeScreen
+    from kiosk.widgets.answers import Answered
+
+    to_home: list[float] = []
+    to_feedback: list[float] = []
+    with Station.open(home) as station:
+        learners = [s.member for s in station.state.learners()]
+        app = PathstoneApp(station, demo=True)
+        async with app.run_test(size=(80, 24)) as pilot:
+            # Once unmeasured: the first sign-in reads the packs, which later ones reuse.
+            for n in range(runs + 1):
+                member = learners[n * 37 % len(learners)]
+                text = badges.badge_of(station, member)
+                started = time.perf_counter()
+                app.post_message(BadgeScanned(Scan(text, KEYBOARD, time.monotonic())))
+                while not (isinstance(app.screen, HomeScreen) and app.screen.options):
+                    await asyncio.sleep(0.0005)
+                if n:
+                    to_home.append(time.perf_counter() - started)
+                await pilot.press("1", "2")
+                practice = app.screen
+                assert isinstance(practice, PracticeScreen) and practice.item is not None
+                started = time.perf_counter()
+                practice.post_message(Answered("no idea"))
+                while not practice.answered:
+                    await asyncio.sleep(0.0005)
+                if n:
+                    to_feedback.append(time.perf_counter() - started)
+                await pilot.press("f10")
+    return to_home, to_feedback
+
+
+def ms(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:.1f} ms, max {max(values) * 1000:.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--learners", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child is not None:
+        child(args.child)
+        return
+    with tempfile.TemporaryDirectory(prefix="pathstone-bench-ui-") as tmp:
+        home = Path(tmp) / "station"
+        began = time.monotonic()
+        build(home, args.learners, args.events, random.Random(6))
+        print(f"station: {args.learners} learners, {args.events:,} answer events "
+              f"(built in {time.monotonic() - began:.0f} s)")
+        starts = [start_up(home) for _ in range(args.runs)]
+        seconds = [s for s, _ in starts]
+        print(f"start to sign-in screen: {ms(seconds)}  (budget 500 ms)")
+        to_home, to_feedback = asyncio.run(scan_and_answer(home, args.runs))
+        print(f"badge scan to home screen: {ms(to_home)}  (budget 50 ms)")
+        print(f"answer to feedback shown: {ms(to_feedback)}")
+        print(f"peak resident memory: kiosk process {max(m for _, m in starts):.0f} MB "
+              f"(budget 60 MB); this benchmark "
+              f"{peak_resident_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

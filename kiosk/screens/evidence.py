@@ -1,0 +1,104 @@
+"""A performance task: read it and its rubric, then log what was made or done.
+
+The log is an `evidence` event (engine.mastery) with the student's own rating of the
+rubric level they think they reached; it waits for the teacher's review, and the home
+screen shows its status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from engine import mastery
+from kiosk.widgets.answers import Answered, ChoiceAnswer, TypedAnswer
+
+if TYPE_CHECKING:
+    from kiosk.app import PathstoneApp
+
+MAX_NOTE = 2000
+
+
+def task_text(activity: Mapping[str, Any]) -> Text:
+    """The task, its steps, what to show, and the rubric, as the student reads them."""
+    text = Text()
+    text.append(f"{activity.get('description', '')}\n\n")
+    for n, step in enumerate(activity.get("steps", []), start=1):
+        text.append(f"{n}. {step}\n")
+    if activity.get("evidence"):
+        text.append("\nWhat to show: ", "bold").append(f"{activity['evidence']}\n")
+    text.append("\nHow it will be looked at:\n", "bold")
+    for level in activity["rubric"]["levels"]:
+        text.append(f"{level['label']}: ", "bold").append(f"{level['descriptor']}\n")
+    return text
+
+
+class EvidenceScreen(Screen[None]):
+    """Dismissed once the evidence is recorded, or with Esc before."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+
+    def __init__(self, learner: str, activity: Mapping[str, Any]) -> None:
+        super().__init__()
+        self.learner = learner
+        self.activity = activity
+        self.note = ""
+
+    @property
+    def kiosk(self) -> PathstoneApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Project: {self.activity.get('title', '')}", id="evidence-title")
+        with VerticalScroll(id="evidence-body"):
+            yield Static(task_text(self.activity), id="evidence-task")
+            yield Static("When you have done it, tell your teacher what you made or did:",
+                         id="evidence-question")
+            yield TypedAnswer(placeholder="What I made or did", max_length=MAX_NOTE,
+                              id="evidence-note")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#evidence-note").focus(scroll_visible=False)
+
+    async def on_answered(self, message: Answered) -> None:
+        message.stop()
+        if isinstance(message.response, str):
+            await self.ask_level(message.response.strip())
+        elif isinstance(message.response, list) and self.note:
+            levels = self.activity["rubric"]["levels"]
+            self.kiosk.station.record(self.learner, mastery.EVIDENCE, {
+                "activity": self.activity["id"], "note": self.note,
+                "level": levels[message.response[0]]["id"]})
+            self.dismiss(None)
+
+    async def ask_level(self, note: str) -> None:
+        if not note:
+            return
+        self.note = note
+        labels = [level["label"] for level in self.activity["rubric"]["levels"]]
+        self.query_one("#evidence-question", Static).update(
+            "Which level do you think you reached? Your teacher will look at it too.")
+        await self.query_one("#evidence-note").remove()
+        choice = ChoiceAnswer(labels, multiple=False, id="evidence-level")
+        await self.query_one("#evidence-body").mount(choice)
+        choice.focus()
+        choice.scroll_visible()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+
+def waiting(history: Any, learner: str) -> list[str]:
+    """Activity ids of this learner's evidence that no teacher has reviewed yet."""
+    reviewed = {e.data.get("evidence") for e in history
+                if e.learner == learner and e.type == mastery.EVIDENCE_REVIEWED}
+    return [str(e.data.get("activity")) for e in history
+            if e.learner == learner and e.type == mastery.EVIDENCE and e.id not in reviewed]

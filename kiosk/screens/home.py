@@ -1,0 +1,173 @@
+"""Home: hello, where the student stands, and the next steps they can choose from."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option as Choice
+
+from engine import paths
+from engine.errors import PathstoneError
+from engine.learner import LearnerView
+from engine.mastery import Level
+from engine.paths import Option
+from kiosk.screens.evidence import EvidenceScreen, waiting
+from kiosk.screens.goals import GoalScreen, ReflectionScreen
+from kiosk.screens.interview import InterviewScreen
+from kiosk.screens.lesson import LessonScreen
+from kiosk.screens.practice import PracticeScreen
+from kiosk.screens.ways import PRACTISE, PROJECT, READ, WaysScreen
+
+if TYPE_CHECKING:
+    from kiosk.app import PathstoneApp, Session
+
+NO_LESSON = "This lesson could not be opened; try practising, or tell your teacher."
+_KINDS = {"new": "New", "continue": "Keep going", "review": "Review"}
+
+
+class HomeScreen(Screen[None]):
+    """Shows the student's path options; each showing is recorded, and so is the pick."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(str(n), f"choose({n - 1})", "Choose a step", key_display="1-4", show=n == 1)
+          for n in range(1, 5)),
+        Binding("f6", "interview", "About me"),
+        Binding("f7", "goal", "Set a goal"),
+    ]
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.options: tuple[Option, ...] = ()
+        self.offer_id = ""
+        self.learner_view: LearnerView | None = None
+
+    @property
+    def kiosk(self) -> PathstoneApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Hello, {self.session.member.name}!", id="home-greeting")
+        with Horizontal(id="home-body"):
+            with Vertical(id="home-paths", classes="panel"):
+                yield Static("What would you like to do next?", classes="panel-title")
+                yield OptionList(id="home-options")
+            with Vertical(id="home-about", classes="panel"):
+                yield Static("About you", classes="panel-title")
+                yield Static(id="home-profile")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        view = self.session.view(self.kiosk.station)
+        self.show_view(view)
+        if first_sign_in(view):
+            self.action_interview()
+        for goal in view.goals:
+            if goal.ending is not None:
+                self.app.push_screen(ReflectionScreen(self.session.member.id, goal), self._back)
+
+    def action_goal(self) -> None:
+        view = self.learner_view
+        if view is None:
+            return
+        skills = [(skill, self.title_of(skill)) for skill in self.session.curriculum.graph.nodes
+                  if view.level(skill) != Level.MASTERED]
+        goal_id = f"g{len(view.profile.goals) + 1}"
+        self.app.push_screen(GoalScreen(self.session.member.id, goal_id, skills,
+                                        lambda: self.kiosk.wall().date()), self._back)
+
+    def action_interview(self) -> None:
+        tags = [tag for skill in self.session.catalog.skills.values() for tag in skill.tags]
+        self.app.push_screen(InterviewScreen(self.session.member.id, tags), self._back)
+
+    def title_of(self, skill: str) -> str:
+        found = self.session.catalog.skills.get(skill)
+        return found.title if found is not None else skill
+
+    def show_view(self, view: LearnerView) -> None:
+        self.learner_view = view
+        self.options = view.options
+        self.offer_id = self.kiosk.station.record(
+            self.session.member.id, paths.PATH_OFFERED, paths.offered_data(view.options)).id
+        options = self.query_one("#home-options", OptionList)
+        options.clear_options()
+        options.add_options([
+            Choice(Text.assemble((f"{n}. {self.title_of(o.skill)}", "bold"),
+                                 f"  ({_KINDS.get(o.kind, o.kind)})\n", ("   " + o.reason, "italic"),
+                                 "\n"), id=o.skill)
+            for n, o in enumerate(view.options, start=1)])
+        options.highlighted = 0 if view.options else None
+        options.focus()
+        self.query_one("#home-profile", Static).update(self.profile_text(view))
+
+    def profile_text(self, view: LearnerView) -> str:
+        lines = []
+        about = view.profile
+        if about.interests:
+            lines += ["You like: " + ", ".join(about.interests), ""]
+        if about.aspirations:
+            lines += [f"You want to: {about.aspirations}", ""]
+        if view.strengths:
+            lines += ["You are strong at:", *(f"  {self.title_of(s)}" for s in view.strengths), ""]
+        if view.needs:
+            lines += ["Let's work on:", *(f"  {self.title_of(s)}" for s in view.needs), ""]
+        open_goals = [g for g in view.goals if g.goal.outcome is None]
+        if open_goals:
+            lines += ["Your goals:", *(f"  {g.goal.text} ({round(100 * g.progress)}%)"
+                                       for g in open_goals), ""]
+        pending = waiting(view.history, view.learner)
+        if pending:
+            titles = {a["id"]: a.get("title", a["id"]) for pack in self.session.catalog.packs
+                      for a in pack.content.activities}
+            lines += ["Waiting for your teacher:",
+                      *(f"  {titles.get(a, a)}" for a in pending), ""]
+        mastered = sum(1 for s in view.standings.values() if s.level == Level.MASTERED)
+        lines.append(f"Skills mastered: {mastered} of {len(view.standings)}")
+        return "\n".join(lines)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_choose(event.option_index)
+
+    def action_choose(self, index: int) -> None:
+        if not 0 <= index < len(self.options):
+            return
+        option = self.options[index]
+        self.kiosk.station.record(self.session.member.id, paths.PATH_CHOSEN,
+                                  paths.chosen_data(self.offer_id, option))
+        project = bool(self.session.catalog.activities(option.skill))
+        self.app.push_screen(WaysScreen(self.title_of(option.skill), option.reason,
+                                        project=project),
+                             lambda way: self._work(option.skill, way))
+
+    def _work(self, skill: str, way: str | None) -> None:
+        if way == READ:
+            try:
+                lesson = self.session.catalog.lesson(skill)
+            except (PathstoneError, OSError, UnicodeDecodeError):
+                self.notify(NO_LESSON, severity="warning")
+                return
+            self.app.push_screen(LessonScreen(self.title_of(skill), lesson),
+                                 lambda then: self._work(skill, then))
+        elif way == PROJECT:
+            activity = self.session.catalog.activities(skill)[0]
+            self.app.push_screen(EvidenceScreen(self.session.member.id, activity), self._back)
+        elif way == PRACTISE:
+            self.app.push_screen(PracticeScreen(self.session, skill, self.title_of(skill)),
+                                 self._back)
+
+    def _back(self, _: None) -> None:
+        """Back from practice or the interview: the options are offered afresh."""
+        self.show_view(self.session.view(self.kiosk.station))
+
+
+def first_sign_in(view: LearnerView) -> bool:
+    """This is the student's first sign-in and they have told us nothing about themselves."""
+    about = view.profile
+    signed_in = sum(1 for e in view.history if e.type == "sign_in")
+    return signed_in <= 1 and not (about.interests or about.aspirations or about.ways_of_working)

@@ -1,0 +1,1 @@
+"""Small widgets the kiosk screens are built from."""

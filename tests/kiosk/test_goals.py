@@ -1,0 +1,57 @@
+"""Goals: set from a skill with a date, shown with progress, reflected on when they end."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from engine import profile
+from engine.station import Station
+from kiosk.screens.goals import GoalScreen, ReflectionScreen
+from kiosk.screens.home import HomeScreen
+from kiosk.widgets.answers import TypedAnswer
+from tests.kiosk.kiosk_rig import (
+    badge,
+    classroom,  # noqa: F401
+    classroom_template,  # noqa: F401
+    events_of,
+    kiosk,
+    scan,
+    sign_in,
+    wait_for_screen,
+)
+from tests.kiosk.test_evidence import FIRST, master_first_skill
+
+
+async def test_a_goal_is_set_from_a_skill_with_a_date_and_shown_on_home(classroom: Station) -> None:
+    app = kiosk(classroom)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, classroom)
+        await pilot.press("f7")
+        screen = app.screen
+        assert isinstance(screen, GoalScreen)
+        index = [skill for skill, _ in screen.skills].index(FIRST)
+        await pilot.press(*["down"] * index, "enter")
+        await pilot.press("enter")  # in one week
+        assert isinstance(app.screen, HomeScreen)
+        about = str(app.screen.query_one("#home-profile").render())
+        assert "Master Unit fractions (0%)" in about
+    (goal,) = events_of(classroom, "l1", profile.GOAL_SET)
+    assert goal.data == profile.goal_data("g1", "Master Unit fractions", [FIRST],
+                                          date(2026, 11, 30))
+
+
+async def test_a_met_goal_asks_for_a_reflection_then_closes(classroom: Station) -> None:
+    classroom.record("l1", profile.GOAL_SET,
+                     profile.goal_data("g1", "Master Unit fractions", [FIRST], None))
+    master_first_skill(classroom)
+    app = kiosk(classroom)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await scan(pilot, badge(classroom, "l1"))
+        await wait_for_screen(pilot, ReflectionScreen)
+        app.screen.query_one(TypedAnswer).value = "Practising every day."
+        await pilot.press("enter")
+        assert isinstance(app.screen, HomeScreen)
+    assert [e.data for e in events_of(classroom, "l1", profile.REFLECTION)] == [
+        profile.reflection_data("g1", "Practising every day.")]
+    assert [e.data for e in events_of(classroom, "l1", profile.GOAL_ENDED)] == [
+        profile.ended_data("g1", "met")]
