@@ -10,6 +10,12 @@ the link to a rural school is the slow part.
     POST /v1/hello  {"device", "frontier"}          -> {"school", "frontier"}
     POST /v1/push   {"device", "events"}            -> {"added", "duplicates", "frontier"}
     POST /v1/pull   {"frontier", "cursor", "limit"} -> {"events", "cursor", "more"}
+    POST /v1/packs  {"installed": {id: version}}    -> {"packs": [{"id", "version", "sha256", "size"}]}
+    GET  /v1/pack/{sha256}  [Range: bytes=N-]       -> the pack file, 206 for a range
+
+Pack files go out through Starlette's FileResponse, which streams from disk and answers
+a byte range with 206 and Content-Range; the Range header is checked here first, so
+anything but one satisfiable range is refused with a sentence rather than served whole.
 
 A token opens one station slot of one school; the first hello binds it to that
 station's device id, and it opens nothing else afterwards.
@@ -18,7 +24,9 @@ station's device id, and it opens nothing else afterwards.
 from __future__ import annotations
 
 import json
+import re
 import zlib
+from pathlib import Path
 from collections.abc import Callable
 from typing import Any
 
@@ -27,9 +35,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from district import packs
 from district.schools import token_digest
 from district.store import Slot, Store, StoreConflict
 from engine.errors import PathstoneError
@@ -38,6 +47,9 @@ from engine.sync.bundle import BundleError, check_frontier
 
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 MAX_PULL = 1000
+MAX_INSTALLED = 1000
+_RANGE = re.compile(r"bytes=(\d{1,12})-(\d{1,12})?")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class Refused(PathstoneError):
@@ -63,8 +75,18 @@ def create_app(store: Store) -> Starlette:
             return JSONResponse(reply)
         return Route(path, endpoint, methods=["POST"])
 
+    async def download(request: Request) -> Response:
+        try:
+            digest = _token(request)
+            path = await run_in_threadpool(_pack_path, store, digest, request.path_params["sha256"])
+            _check_range(request.headers.get("range"), path.stat().st_size)
+        except Refused as refused:
+            return JSONResponse({"error": str(refused)}, status_code=refused.status)
+        return FileResponse(path, media_type="application/octet-stream")
+
     return Starlette(
-        routes=[route("/v1/hello", _hello), route("/v1/push", _push), route("/v1/pull", _pull)],
+        routes=[route("/v1/hello", _hello), route("/v1/push", _push), route("/v1/pull", _pull),
+                route("/v1/packs", _packs), Route("/v1/pack/{sha256}", download, methods=["GET"])],
         middleware=[Middleware(GZipMiddleware, minimum_size=1024)])
 
 
@@ -164,3 +186,35 @@ def _pull(store: Store, slot: Slot, digest: str, body: dict[str, Any]) -> dict[s
         raise Refused(400, f"A pull needs a cursor from 0 up and a limit from 1 to {MAX_PULL}.")
     page = store.page(slot.school, base, cursor, limit)
     return {"events": [e.to_dict() for e in page.events], "cursor": page.cursor, "more": page.more}
+
+
+def _packs(store: Store, slot: Slot, digest: str, body: dict[str, Any]) -> dict[str, Any]:
+    installed = body.get("installed")
+    if not isinstance(installed, dict) or len(installed) > MAX_INSTALLED or not all(
+            is_valid_name(k) and isinstance(v, str) and packs.VERSION.fullmatch(v)
+            for k, v in installed.items()):
+        raise Refused(400, "A packs request needs the installed packs as ids to versions like 1.2.3.")
+    offered = packs.newer(store, slot.school, installed)
+    return {"packs": [{"id": r.id, "version": r.version, "sha256": r.sha256, "size": r.size}
+                      for r in offered]}
+
+
+def _pack_path(store: Store, digest: str, sha256: str) -> Path:
+    slot = store.slot(digest)
+    if slot is None:
+        raise Refused(401, "This station token is not known to the district.")
+    path = store.pack_file(sha256) if _SHA256.fullmatch(sha256) else None
+    if path is None or not any(r.sha256 == sha256 for r in store.packs(slot.school)):
+        raise Refused(404, "The district offers no such pack to this station's school.")
+    return path
+
+
+def _check_range(header: str | None, size: int) -> None:
+    if header is None:
+        return
+    match = _RANGE.fullmatch(header.strip())
+    if match is None:
+        raise Refused(416, "The district serves one byte range of the form bytes=N- or bytes=N-M.")
+    start, end = int(match[1]), match[2]
+    if start >= size or (end is not None and int(end) < start):
+        raise Refused(416, f"The byte range asked for lies outside the pack's {size} bytes.")

@@ -35,7 +35,23 @@ def import_bundle(store: Store, data: bytes) -> Taken:
 def export_bundle(store: Store, school_id: str) -> tuple[bytes, int]:
     """A bundle of the school's events that not every known station of it holds."""
     school = find_school(store, school_id)
-    base = bundle.common_base(store.acknowledged(school.id).values())
+    acks = {node: f for node, f in store.acknowledged(school.id).items() if node != SENDER}
+    known = list(acks.values())
+    if _unheard(store, school.id, acks):
+        known.append({})
+    base = bundle.common_base(known)
     events = tuple(bundle.lacking(store.events(school.id), base))
     sealed = bundle.seal(Bundle(school.id, SENDER, store.frontier(school.id), events), school.key)
     return sealed, len(events)
+
+
+def _unheard(store: Store, school_id: str, acks: dict[str, dict[str, int]]) -> bool:
+    """Whether a station enrolled here may not have reported yet: it holds none of the
+    district's news, so the bundle must carry everything.  A token not yet used on the
+    network may belong to a station that reported by stick, unnamed, so such stations
+    are set off against the unused tokens."""
+    slots = store.slots(school_id)
+    bound = {slot.device for slot in slots}
+    unused = sum(slot.device is None for slot in slots)
+    by_stick_only = sum(node not in bound for node in acks)
+    return unused > by_stick_only

@@ -3,7 +3,8 @@
 `Store` is all the rest of the district uses, so a PostgreSQL back-end needs only
 these methods.  Nothing here assumes one machine: every change is one transaction,
 events are keyed by (school, id) and merged idempotently, and the frontier is
-derived from stored rows inside the same transaction.
+derived from stored rows inside the same transaction.  Pack files are kept in a folder
+beside the database, named by their sha256; the rows say which school gets which.
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from engine.atomic import write_atomically
 from engine.errors import PathstoneError
 from engine.event import Event
+
+
+PACK_SUFFIX = ".pspack"
 
 
 class StoreError(PathstoneError):
@@ -53,18 +58,33 @@ class Page:
     more: bool
 
 
+@dataclass(frozen=True)
+class PackRecord:
+    """A signed pack the district offers: to every school (`school` empty) or to one."""
+
+    id: str
+    version: str
+    sha256: str
+    size: int
+    school: str = ""
+
+
 class Store(Protocol):
     def add_school(self, school: School) -> None: ...
     def school(self, school_id: str) -> School | None: ...
     def add_token(self, digest: str, school_id: str) -> None: ...
     def slot(self, digest: str) -> Slot | None: ...
     def bind(self, digest: str, device: str) -> None: ...
+    def slots(self, school_id: str) -> list[Slot]: ...
     def merge(self, school_id: str, events: Iterable[Event]) -> tuple[int, int]: ...
     def frontier(self, school_id: str) -> dict[str, int]: ...
     def page(self, school_id: str, base: Mapping[str, int], cursor: int, limit: int) -> Page: ...
     def events(self, school_id: str) -> Iterator[Event]: ...
     def acknowledge(self, school_id: str, node: str, frontier: Mapping[str, int]) -> None: ...
     def acknowledged(self, school_id: str) -> dict[str, dict[str, int]]: ...
+    def add_pack(self, pack: PackRecord, source: Path) -> bool: ...
+    def packs(self, school_id: str) -> list[PackRecord]: ...
+    def pack_file(self, sha256: str) -> Path | None: ...
     def close(self) -> None: ...
 
 
@@ -79,13 +99,17 @@ CREATE TABLE IF NOT EXISTS frontiers (
 CREATE TABLE IF NOT EXISTS acks (
     school TEXT NOT NULL, node TEXT NOT NULL, origin TEXT NOT NULL, seq INTEGER NOT NULL,
     PRIMARY KEY (school, node, origin));
+CREATE TABLE IF NOT EXISTS packs (
+    id TEXT NOT NULL, version TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL,
+    school TEXT NOT NULL, PRIMARY KEY (id, version, school));
 """
 
 
 class SQLiteStore:
     """One SQLite file; one connection guarded by a lock (the server calls from threads)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, pack_dir: Path) -> None:
+        self._pack_dir = pack_dir
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -118,6 +142,12 @@ class SQLiteStore:
         with self._lock, self._db:
             self._db.execute("UPDATE tokens SET device = ? WHERE digest = ? AND device IS NULL",
                              (device, digest))
+
+    def slots(self, school_id: str) -> list[Slot]:
+        with self._lock:
+            rows = self._db.execute("SELECT school, device FROM tokens WHERE school = ?",
+                                    (school_id,)).fetchall()
+        return [Slot(*row) for row in rows]
 
     def merge(self, school_id: str, events: Iterable[Event]) -> tuple[int, int]:
         """Store the events not yet held; all or nothing on a conflicting id."""
@@ -193,6 +223,37 @@ class SQLiteStore:
                 "DO UPDATE SET seq = max(seq, excluded.seq)",
                 [(school_id, node, origin, seq) for origin, seq in frontier.items()])
 
+    def add_pack(self, pack: PackRecord, source: Path) -> bool:
+        """Keep a pack file under its digest; False when it was already offered so.
+        An id and version name one content everywhere, so another file under them is refused.
+        The file goes in first: named by its digest, a copy no row points at is harmless."""
+        self._pack_dir.mkdir(exist_ok=True)
+        target = self._pack_dir / f"{pack.sha256}{PACK_SUFFIX}"
+        if not target.exists():
+            write_atomically(target, source.read_bytes())
+        with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            held = self._db.execute("SELECT sha256, school FROM packs WHERE id = ? AND version = ?",
+                                    (pack.id, pack.version)).fetchall()
+            if any(sha != pack.sha256 for sha, _ in held):
+                raise StoreConflict(f"The district already holds {pack.id} {pack.version} with other "
+                                    "contents; give the new pack a new version.")
+            if any(school == pack.school for _, school in held):
+                return False
+            self._db.execute("INSERT INTO packs VALUES (?, ?, ?, ?, ?)",
+                             (pack.id, pack.version, pack.sha256, pack.size, pack.school))
+        return True
+
+    def packs(self, school_id: str) -> list[PackRecord]:
+        with self._lock:
+            rows = self._db.execute("SELECT id, version, sha256, size, school FROM packs "
+                                    "WHERE school IN ('', ?)", (school_id,)).fetchall()
+        return [PackRecord(*row) for row in rows]
+
+    def pack_file(self, sha256: str) -> Path | None:
+        path = self._pack_dir / f"{sha256}{PACK_SUFFIX}"
+        return path if path.is_file() else None
+
     def acknowledged(self, school_id: str) -> dict[str, dict[str, int]]:
         with self._lock:
             rows = self._db.execute("SELECT node, origin, seq FROM acks WHERE school = ?",
@@ -206,4 +267,4 @@ class SQLiteStore:
 def open_store(data: Path) -> Store:
     """The district's store in the folder `data` (created, owner-only: it holds school keys)."""
     data.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return SQLiteStore(data / "district.sqlite3")
+    return SQLiteStore(data / "district.sqlite3", data / "packs")

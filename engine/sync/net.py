@@ -11,6 +11,7 @@ Replies are untrusted: size-capped, parsed, checked; any refusal is one sentence
 from __future__ import annotations
 
 import gzip
+import contextlib
 import http.client
 import json
 import random
@@ -19,10 +20,10 @@ import time
 import urllib.error
 import urllib.request
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from engine.errors import PathstoneError
 from engine.event import Event, EventError, encode_json
@@ -32,6 +33,7 @@ from engine.sync.bundle import BundleError, check_frontier, lacking
 
 PEER = "district"
 MAX_REPLY_BYTES = 16 * 1024 * 1024
+T = TypeVar("T")
 
 
 class NetError(PathstoneError):
@@ -42,7 +44,7 @@ class DistrictUnreachable(NetError):
     """No network, or no answer: expected in an offline classroom, not a failure."""
 
 
-class _Retry(Exception):
+class Retry(Exception):
     """A failure worth another attempt: the link, a timeout, a server error."""
 
 
@@ -64,7 +66,7 @@ class NetReport:
     retries: int = 0
 
 
-class _Link:
+class Link:
     def __init__(self, url: str, token: str, options: NetOptions) -> None:
         if not url.startswith(("http://", "https://")):
             raise NetError(f"{url!r} is not an http:// or https:// address.")
@@ -80,12 +82,18 @@ class _Link:
         """POST the body `build` makes; on a failure worth retrying, pause (doubling) and
         build again, smaller: a link that drops every few kilobytes still passes small
         requests.  Returns the body that got through and the reply."""
+        def once() -> tuple[dict[str, Any], dict[str, Any]]:
+            body = build()
+            return body, self._once(path, body)
+        return self.retrying(once)
+
+    def retrying(self, action: Callable[[], T]) -> T:
+        """`action()`, tried again after a pause (doubling) while it raises Retry."""
         options = self.options
         for attempt in range(options.attempts):
-            body = build()
             try:
-                reply = self._once(path, body)
-            except _Retry as failure:
+                result = action()
+            except Retry as failure:
                 last = str(failure)
                 self.retries += 1
                 self.shift = min(self.shift + 1, 12)
@@ -94,7 +102,7 @@ class _Link:
                     time.sleep(pause * random.uniform(0.5, 1.0))
                 continue
             self.shift = max(self.shift - 1, 0)
-            return body, reply
+            return result
         raise DistrictUnreachable(
             f"The district could not be reached after {options.attempts} tries ({last}); "
             "nothing is lost, so run the sync again later.")
@@ -103,25 +111,34 @@ class _Link:
         """`full` scaled down after recent failures."""
         return max(1, full >> self.shift)
 
-    def _once(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    @contextlib.contextmanager
+    def open(self, path: str, headers: dict[str, str],
+             data: bytes | None = None) -> Iterator[http.client.HTTPResponse]:
+        """One request, POST with `data` or GET without; failures of the link, while the
+        request is made or its reply read, raise Retry, and refusals NetError."""
         request = urllib.request.Request(
-            self.url + path, data=gzip.compress(encode_json(body), 6), method="POST",
-            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json",
-                     "Content-Encoding": "gzip", "Accept-Encoding": "gzip"})
+            self.url + path, data=data, method="GET" if data is None else "POST",
+            headers={"Authorization": f"Bearer {self.token}", **headers})
         try:
             with urllib.request.urlopen(request, timeout=self.options.timeout,
                                         context=self.context) as reply:
-                raw = _read_reply(reply)
+                yield reply
         except urllib.error.HTTPError as error:
             if error.code >= 500:
-                raise _Retry(f"server error {error.code}") from None
+                raise Retry(f"server error {error.code}") from None
             raise NetError(_refusal(error)) from None
         except (OSError, http.client.HTTPException) as error:
             cause = error if isinstance(error, ssl.SSLError) else getattr(error, "reason", None)
             if isinstance(cause, ssl.SSLCertVerificationError):
                 raise NetError(f"The district's certificate is not trusted ({cause.verify_message}); "
                                "give the right CA file with --ca-file.") from None
-            raise _Retry(_reason(error)) from None
+            raise Retry(_reason(error)) from None
+
+    def _once(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        headers = {"Content-Type": "application/json", "Content-Encoding": "gzip",
+                   "Accept-Encoding": "gzip"}
+        with self.open(path, headers, gzip.compress(encode_json(body), 6)) as reply:
+            raw = _read_reply(reply)
         try:
             parsed = json.loads(raw)
         except (ValueError, RecursionError):
@@ -137,7 +154,7 @@ def _read_reply(reply: http.client.HTTPResponse) -> bytes:
     are retried."""
     length = reply.headers.get("Content-Length", "")
     if not length.isdigit():
-        raise _Retry("a reply was cut short")
+        raise Retry("a reply was cut short")
     if int(length) > MAX_REPLY_BYTES:
         raise NetError("The district's reply is larger than any reply may be.")
     raw = reply.read()
@@ -172,7 +189,7 @@ def _refusal(error: urllib.error.HTTPError) -> str:
 def sync_net(station: Station, url: str, token: str, options: NetOptions = NetOptions(),
              say: Callable[[str], None] = lambda _: None) -> NetReport:
     """Send the district what it lacks and take in what this station lacks."""
-    link = _Link(url, token, options)
+    link = Link(url, token, options)
     report = NetReport()
     district = _hello(station, link)
     pending = lacking((e for _, e in station.journal.scan()), district)
@@ -193,7 +210,7 @@ def sync_net(station: Station, url: str, token: str, options: NetOptions = NetOp
     return report
 
 
-def _hello(station: Station, link: _Link) -> dict[str, int]:
+def _hello(station: Station, link: Link) -> dict[str, int]:
     _, reply = link.call("/v1/hello", lambda: {"device": station.identity.device_id,
                                               "frontier": station.journal.frontier()})
     if reply.get("school") != station.identity.school_id:
@@ -203,7 +220,7 @@ def _hello(station: Station, link: _Link) -> dict[str, int]:
     return frontier
 
 
-def _pull(station: Station, link: _Link, options: NetOptions, say: Callable[[str], None]) -> int:
+def _pull(station: Station, link: Link, options: NetOptions, say: Callable[[str], None]) -> int:
     received = cursor = 0
     while True:
         body, reply = link.call("/v1/pull", lambda: {

@@ -30,6 +30,19 @@ def register(commands: argparse._SubParsersAction, home: argparse.ArgumentParser
                         help="a public key whose packs the station will trust (repeatable)")
     enroll.set_defaults(command=_enroll)
 
+    pack = sub.add_parser("add-pack", parents=[data], help="offer a signed pack to stations")
+    pack.add_argument("file", type=Path, metavar="FILE")
+    pack.add_argument("--school", default="", help="offer it to this school only (default: all)")
+    pack.set_defaults(command=_add_pack)
+
+    roster = sub.add_parser("roster", help="roster changes for a school's stations")
+    roster_sub = roster.add_subparsers(title="roster commands", metavar="COMMAND", required=True)
+    take_roster = roster_sub.add_parser("import", parents=[data],
+                                        help="import a OneRoster users.csv or name,grade CSV")
+    take_roster.add_argument("file", type=Path, metavar="FILE")
+    take_roster.add_argument("--school", required=True)
+    take_roster.set_defaults(command=_roster_import)
+
     serve = sub.add_parser("serve", parents=[data], help="serve the sync API")
     serve.add_argument("--port", type=int, default=8470)
     serve.add_argument("--host", default="127.0.0.1")
@@ -80,6 +93,44 @@ def _enroll(args: argparse.Namespace) -> None:
         store.close()
     print(f"Wrote the enrolment {args.output}. It holds the school key and a station token: "
           "keep it secret, and delete it once the station is set up.")
+
+
+def _add_pack(args: argparse.Namespace) -> None:
+    from district.packs import add_pack
+    from district.store import open_store
+
+    store = open_store(args.data)
+    try:
+        record, new = add_pack(store, args.file, args.school)
+    finally:
+        store.close()
+    whom = f"the school {record.school}" if record.school else "every school"
+    done = "now offers" if new else "already offered"
+    print(f"The district {done} {record.id} {record.version} to {whom}.")
+
+
+def _roster_import(args: argparse.Namespace) -> None:
+    from district.roster import import_roster
+    from district.store import open_store
+
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        raise PathstoneError(f"Cannot read {args.file}: {error.strerror}.") from None
+    store = open_store(args.data)
+    try:
+        plan = import_roster(store, args.school, data)
+    finally:
+        store.close()
+    for note in plan.skipped:
+        print(f"skipped     {note}")
+    if plan.pins:
+        print("Teacher PINs (shown this once; change one with `pathstone roster pin`):")
+        for learner, pin in plan.pins.items():
+            print(f"  {learner}: {pin}")
+    print(f"{len(plan.added)} added, {len(plan.renamed) + len(plan.updated)} changed, "
+          f"{len(plan.deactivated)} deactivated, {len(plan.reactivated)} reactivated, "
+          f"{plan.unchanged} unchanged; the school's stations get these changes at their next sync.")
 
 
 def _serve(args: argparse.Namespace) -> None:

@@ -55,6 +55,7 @@ def _usb(args: argparse.Namespace) -> int:
 def _net(args: argparse.Namespace) -> int:
     from engine.errors import PathstoneError
     from engine.sync.enrolment import district_link
+    from engine.sync.downloads import fetch_packs
     from engine.sync.net import DistrictUnreachable, NetOptions, sync_net
 
     if args.timeout <= 0 or args.attempts < 1:
@@ -69,10 +70,15 @@ def _net(args: argparse.Namespace) -> int:
             raise PathstoneError("This station has no district token; enrol it or give --token.")
         try:
             report = sync_net(station, url, token, options, _say)
+            fetched = fetch_packs(station, url, token, options, _say)
         except DistrictUnreachable as error:
             # The weekly timer's unit counts this code as success: offline is normal.
             print(f"pathstone: {error}", file=sys.stderr)
             return EX_TEMPFAIL
     print(f"Sent {report.sent} events, received {report.received} "
           f"({report.retries} retried requests).")
-    return 0
+    for name in fetched.installed:
+        print(f"installed the pack {name} from the district")
+    for name, problem in fetched.refused:
+        print(f"refused   the pack {name}: {problem}")
+    return 1 if fetched.refused else 0
