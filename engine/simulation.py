@@ -2,26 +2,27 @@
 
 Used by `pathstone simulate` (load and crash tests) and to give the demo classroom a
 few weeks of history.  It goes through the same API as the kiosk, so every event it
-makes is as durable as a real one.
+makes is as durable as a real one.  Learners climb a ladder of skills: the installed
+packs' skills in prerequisite order, or a small built-in ladder on a station with none.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from engine import roster
+from engine import packs, roster
 from engine.event import Event
 from engine.station import Station
 
-# Until content packs exist the simulator practises a small built-in skill ladder.
-SKILLS = (
-    "demo.count-to-20",
-    "demo.add-within-10",
-    "demo.subtract-within-10",
-    "demo.halves-and-quarters",
-    "demo.compare-fractions",
+# A skill to practise and the ids of its items.
+Rung = tuple[str, tuple[str, ...]]
+# For a station with no packs installed.
+BUILT_IN_LADDER: tuple[Rung, ...] = tuple(
+    (skill, tuple(f"{skill}#{n}" for n in range(1, 9)))
+    for skill in ("demo.count-to-20", "demo.add-within-10", "demo.subtract-within-10",
+                  "demo.halves-and-quarters", "demo.compare-fractions")
 )
 _FIRST = ("Amina", "Bao", "Carlos", "Dina", "Emeka", "Fatima", "Goran", "Hana", "Ivan",
           "Jun", "Kofi", "Lena", "Mateo", "Nia", "Omar", "Priya", "Quinn", "Rosa", "Sami",
@@ -53,6 +54,7 @@ def simulate(
     days: int,
     seed: int,
     on_ack: Callable[[Event], None] = lambda event: None,
+    ladder: Sequence[Rung] | None = None,
 ) -> SimulationReport:
     """Run `days` school days for `learners` learners from `clock`'s time on.
 
@@ -60,6 +62,7 @@ def simulate(
     with each event after its append has returned, i.e. once it is durable.
     """
     rng = random.Random(seed)
+    ladder = ladder or ladder_of(station) or BUILT_IN_LADDER
     count = 0
 
     def record(learner: str | None, kind: str, data: dict[str, object]) -> None:
@@ -89,11 +92,11 @@ def simulate(
             for _ in range(rng.randint(4, 12)):
                 clock.ms += rng.randint(20_000, 90_000)
                 skill_index, right = progress[learner]
-                skill = SKILLS[skill_index % len(SKILLS)]
+                skill, items = ladder[skill_index % len(ladder)]
                 hints = 1 if rng.random() < 0.15 else 0
                 correct = rng.random() < min(0.95, ability[learner] + 0.04 * right - 0.2 * hints)
                 record(learner, "answer", {
-                    "skill": skill, "item": f"{skill}#{rng.randint(1, 8)}",
+                    "skill": skill, "item": rng.choice(items),
                     "correct": correct, "hints": hints, "attempt": 1,
                 })
                 right += correct
@@ -104,3 +107,23 @@ def simulate(
     clock.ms = day_start
     station.state.refresh(station.journal)
     return SimulationReport(added, count)
+
+
+def ladder_of(station: Station) -> list[Rung]:
+    """The installed packs' skills that have items, each after its prerequisites."""
+    catalog = packs.catalog(station.home)
+    skills = catalog.skills
+    ordered: list[Rung] = []
+    placed: set[str] = set()
+    waiting = list(skills.values())
+    while waiting:
+        ready = [s for s in waiting if all(r in placed or r not in skills for r in s.requires)]
+        if not ready:  # a cycle cannot be installed, but never loop on one
+            break
+        for skill in ready:
+            placed.add(skill.id)
+            items = tuple(str(item["id"]) for item in catalog.items(skill.id))
+            if items:
+                ordered.append((skill.id, items))
+        waiting = [s for s in waiting if s.id not in placed]
+    return ordered
