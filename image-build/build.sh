@@ -6,7 +6,7 @@
 #
 #   --out DIR         where the image goes (default: image-build/out)
 #   --station NAME    create a station home for school NAME on the data partition
-#                     (until enrolment from a USB stick lands, a station needs one)
+#                     (without it, the station enrols at first boot from a file)
 #   --selftest        add the boot self-test unit (for `pytest -m image` only)
 #
 # Environment: PATHSTONE_MIRROR (Debian mirror), PYTHON (the Python that builds the

@@ -23,7 +23,22 @@ def register(commands: argparse._SubParsersAction, home: argparse.ArgumentParser
 
 
 def _run(args: argparse.Namespace) -> None:
-    _show(home_of(args), demo=False)
+    home = home_of(args)
+    if not is_station(home) and not _first_boot(home):
+        return
+    _show(home, demo=False)
+
+
+def _first_boot(home: Path) -> bool:
+    """Wait on the "not set up yet" screen for an enrolment file; True once the station exists.
+
+    Locked (no way to quit from the keyboard) when systemd runs it as the kiosk; from a
+    terminal a mistyped --home can still be left with F12.
+    """
+    from kiosk.screens.not_set_up import FirstBootApp
+
+    started_by_systemd = "NOTIFY_SOCKET" in os.environ
+    return bool(FirstBootApp(home, locked=started_by_systemd, ansi_color=_on_console()).run())
 
 
 def _demo(args: argparse.Namespace) -> None:
@@ -46,7 +61,10 @@ def _demo(args: argparse.Namespace) -> None:
 def _show(home: Path, *, demo: bool) -> None:
     from kiosk.app import PathstoneApp
 
-    # The Linux console has 16 colours: the ANSI palette keeps them faithful.
-    console = os.environ.get("TERM") == "linux"
     with Station.open(home) as station:
-        PathstoneApp(station, demo=demo, ansi_color=console).run()
+        PathstoneApp(station, demo=demo, ansi_color=_on_console()).run()
+
+
+def _on_console() -> bool:
+    # The Linux console has 16 colours: the ANSI palette keeps them faithful.
+    return os.environ.get("TERM") == "linux"

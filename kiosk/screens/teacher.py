@@ -9,26 +9,48 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerState
 
+from engine.doctor import Finding, Probe, Verdict, examine
 from engine.station import Station
+
+# What fits on one line of the status card (64 wide, less its border and padding).
+LINE = 58
+_MARK = {Verdict.ATTENTION: "!!", Verdict.UNKNOWN: "--", Verdict.OK: "ok"}
+ASK = "F6 checks this station: disk, clock, scanner, packs, sync."
+
+
+def doctor_lines(findings: list[Finding]) -> list[str]:
+    """`pathstone doctor` in short: one line a finding, what needs attention first."""
+    first = sorted(findings, key=lambda f: f.verdict is not Verdict.ATTENTION)
+    return [_fit(f"{_MARK[f.verdict]} {f.check}: {f.detail}") for f in first]
+
+
+def _fit(line: str) -> str:
+    # "..." rather than an ellipsis: the Linux console font has no glyph for it.
+    return line if len(line) <= LINE else line[:LINE - 3] + "..."
 
 
 class TeacherScreen(Screen[None]):
     """The station's status; a teacher can close the kiosk from here (and only here)."""
 
+    DEFAULT_CSS = "#doctor-body { margin-bottom: 1; }"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5", "refresh", "Refresh"),
+        Binding("f6", "check", "Check the station"),
         Binding("f9", "close_kiosk", "Close the kiosk"),
     ]
 
-    def __init__(self, station: Station) -> None:
+    def __init__(self, station: Station, probe: Probe = Probe()) -> None:
         super().__init__()
         self.station = station
+        self.probe = probe
 
     def compose(self) -> ComposeResult:
         with Vertical(id="status-card", classes="card"):
             yield Static("Pathstone: station status", classes="card-title")
             yield Static(id="status-body")
+            yield Static(ASK, id="doctor-body")
             yield Static("The class view and the roster screens are not built yet.",
                          id="status-note")
         yield Footer()
@@ -50,6 +72,25 @@ class TeacherScreen(Screen[None]):
             f"Origins   {len(station.journal.frontier())}",
         ]
         self.query_one("#status-body", Static).update("\n".join(lines))
+
+    def action_check(self) -> None:
+        """The checks read the whole journal and ask systemd: a thread keeps keys answered.
+
+        It opens the station on its own, as `pathstone doctor` does beside a running kiosk.
+        """
+        self.query_one("#doctor-body", Static).update("Checking the station ...")
+        home, probe = self.station.home, self.probe
+        self.run_worker(lambda: examine(home, probe), name="doctor", thread=True,
+                        exclusive=True)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        body = self.query_one("#doctor-body", Static)
+        if event.state is WorkerState.SUCCESS and isinstance(event.worker.result, list):
+            body.update("\n".join(doctor_lines(event.worker.result)))
+            # Room for every finding on the 24 lines of the console.
+            self.query_one("#status-note").display = False
+        elif event.state is WorkerState.ERROR:
+            body.update(_fit(f"!! the checks failed: {event.worker.error}"))
 
     def action_close_kiosk(self) -> None:
         self.app.exit()
