@@ -51,10 +51,10 @@ def _demo(args: argparse.Namespace) -> None:
         Station.init(home, DEMO_SCHOOL).close()
         clock = SimulatedClock(int(time.time() * 1000) - 21 * 86_400_000)
         with Station.open(home, wall=clock) as station:
+            # Packs first, so that the simulated weeks practise their skills.
+            install_shipped(station, lambda line: print(line, file=sys.stderr))
             station.change_setting("class_name", "Class 4B")
             simulate(station, clock, learners=12, days=21, seed=4)
-        with Station.open(home) as station:
-            install_shipped(station, lambda line: print(line, file=sys.stderr))
     _show(home, demo=True)
 
 
