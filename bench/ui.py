@@ -1,6 +1,7 @@
 """Kiosk UI benchmark: start-up, badge scan to home, answer to feedback, memory.
 
     .venv/bin/python -m bench.ui [--events 1000000] [--learners 200] [--runs 5]
+                                 [--station DIR] [--profile FILE]
 
 Builds a station with the shipped packs, `--learners` learners and `--events` answer
 events spread over them (real skill and item ids of the packs), then prints:
@@ -13,12 +14,18 @@ events spread over them (real skill and item ids of the packs), then prints:
   shown, the durable record included (budget: well under 100 ms; the record itself ≤ 1 ms);
 - peak resident memory of the kiosk process that started up (budget 60 MB), and of this
   whole benchmark process (which also built the journal).
+
+`--station DIR` builds the station in DIR once and reuses it on later runs (building 1M
+events takes minutes); `--profile FILE` writes a cProfile of the badge scans to home
+(read it with `python -m pstats FILE`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import cProfile
 import random
 import resource
 import statistics
@@ -104,7 +111,8 @@ def start_up(home: Path) -> tuple[float, float]:
     return drawn - before, peak_mb
 
 
-async def scan_and_answer(home: Path, runs: int) -> tuple[list[float], list[float]]:
+async def scan_and_answer(home: Path, runs: int, profiler: cProfile.Profile | None = None
+                          ) -> tuple[list[float], list[float]]:
     from kiosk.app import PathstoneApp
     from kiosk.messages import BadgeScanned
     from kiosk.screens.home import HomeScreen
@@ -121,12 +129,17 @@ async def scan_and_answer(home: Path, runs: int) -> tuple[list[float], list[floa
             for n in range(runs + 1):
                 member = learners[n * 37 % len(learners)]
                 text = badges.badge_of(station, member)
+                profiling = profiler if profiler is not None and n else None
+                if profiling is not None:
+                    profiling.enable()
                 started = time.perf_counter()
                 app.post_message(BadgeScanned(Scan(text, KEYBOARD, time.monotonic())))
                 while not (isinstance(app.screen, HomeScreen) and app.screen.options):
                     await asyncio.sleep(0.0005)
                 if n:
                     to_home.append(time.perf_counter() - started)
+                if profiling is not None:
+                    profiling.disable()
                 await pilot.press("1", "2")
                 practice = app.screen
                 assert isinstance(practice, PracticeScreen) and practice.item is not None
@@ -149,27 +162,38 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--station", type=Path, help="build the station here once, then reuse it")
+    parser.add_argument("--profile", type=Path, help="write a cProfile of the scans to home")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         child(args.child)
         return
-    with tempfile.TemporaryDirectory(prefix="pathstone-bench-ui-") as tmp:
-        home = Path(tmp) / "station"
-        began = time.monotonic()
-        build(home, args.learners, args.events, random.Random(6))
-        print(f"station: {args.learners} learners, {args.events:,} answer events "
-              f"(built in {time.monotonic() - began:.0f} s)")
+    with contextlib.ExitStack() as stack:
+        if args.station is not None:
+            home = args.station
+        else:
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="pathstone-bench-ui-"))
+            home = Path(tmp) / "station"
+        if home.exists():
+            print(f"station: reusing {home}")
+        else:
+            began = time.monotonic()
+            build(home, args.learners, args.events, random.Random(6))
+            print(f"station: {args.learners} learners, {args.events:,} answer events "
+                  f"(built in {time.monotonic() - began:.0f} s)")
         starts = [start_up(home) for _ in range(args.runs)]
         seconds = [s for s, _ in starts]
         print(f"start to sign-in screen: {ms(seconds)}  (budget 500 ms)")
-        to_home, to_feedback = asyncio.run(scan_and_answer(home, args.runs))
+        profiler = cProfile.Profile() if args.profile is not None else None
+        to_home, to_feedback = asyncio.run(scan_and_answer(home, args.runs, profiler))
+        if profiler is not None:
+            profiler.dump_stats(args.profile)
         print(f"badge scan to home screen: {ms(to_home)}  (budget 50 ms)")
         print(f"answer to feedback shown: {ms(to_feedback)}")
         print(f"peak resident memory: kiosk process {max(m for _, m in starts):.0f} MB "
               f"(budget 60 MB); this benchmark "
               f"{peak_resident_mb():.0f} MB")
-
 
 if __name__ == "__main__":
     main()

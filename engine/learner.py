@@ -138,6 +138,20 @@ class LearnerView:
                          frozenset(self.profile.interests), seed)
 
 
+def record_review(station: Station, activities: Mapping[str, Activity], evidence_id: str,
+                  level: str) -> Event:
+    """A teacher's review of logged evidence, recorded for the student it belongs to.
+
+    Raises MasteryError (one sentence, nothing recorded) for an unknown evidence id or
+    a level the task's rubric does not have.  A review at or above the rubric's
+    proficient level masters the task's skills (engine.mastery).
+    """
+    evidence = station.journal.get(evidence_id)
+    data = mastery.review_data(evidence, level, activities)
+    assert evidence is not None and evidence.learner is not None  # review_data checked
+    return station.record(evidence.learner, mastery.EVIDENCE_REVIEWED, data)
+
+
 def station_now(station: Station, wall: Callable[[], int] = wall_clock_ms) -> HLC:
     """The station's time: its wall clock, but never before the newest stamp in its
     journal (a Raspberry Pi without a real-time clock may boot believing it is 1970)."""

@@ -437,6 +437,49 @@ def _activity(event: Event, activities: Mapping[str, Activity]) -> Activity | No
     return activities.get(name) if isinstance(name, str) else None
 
 
+@dataclass(frozen=True)
+class Logged:
+    """A learner's logged evidence and the teacher's latest review of it (None: waiting)."""
+
+    evidence: Event
+    review: Event | None = None
+
+
+def evidence_log(events: Iterable[Event]) -> list[Logged]:
+    """Every logged evidence of `events` in journal order, each with its latest review."""
+    reviews: dict[object, Event] = {}
+    logged: list[Event] = []
+    for event in events:
+        if event.type == EVIDENCE:
+            logged.append(event)
+        elif event.type == EVIDENCE_REVIEWED:
+            latest = reviews.get(event.data.get("evidence"))
+            if latest is None or _clock_order(event) > _clock_order(latest):
+                reviews[event.data.get("evidence")] = event
+    return [Logged(event, reviews.get(event.id)) for event in logged]
+
+
+def review_data(evidence: Event | None, level: object,
+                activities: Mapping[str, Activity]) -> dict[str, str]:
+    """The data of the `evidence_reviewed` event that rates `evidence` at rubric `level`.
+
+    Raises MasteryError, in one sentence, for anything a teacher could mistype: no such
+    evidence, evidence of a task the installed packs no longer have, a level its rubric
+    does not have.
+    """
+    if evidence is None or evidence.type != EVIDENCE or evidence.learner is None:
+        raise MasteryError("There is no logged evidence with that id; "
+                           "`pathstone evidence list` shows the ids.")
+    name = evidence.data.get("activity")
+    activity = activities.get(name) if isinstance(name, str) else None
+    if activity is None:
+        raise MasteryError(f"The evidence is for a task ({name!r}) that no installed pack has.")
+    if level not in activity.levels:
+        raise MasteryError(f"The rubric of {name} has no level {level!r}; "
+                           f"its levels are {', '.join(activity.levels)}.")
+    return {"evidence": evidence.id, "activity": str(name), "level": str(level)}
+
+
 def evidence_sequences(events: Iterable[Event]) -> dict[str, dict[str, list[bool]]]:
     """Every learner's counted answers per skill, in clock order: skill -> learner -> rights.
 

@@ -15,12 +15,14 @@ say) are skipped with a logged warning and stay in the journal.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from operator import attrgetter
 from typing import Any, TypeGuard
 
+from engine.errors import PathstoneError
 from engine.event import Event
 from engine.mastery import Level, Standing
 
@@ -216,6 +218,36 @@ def goal_data(goal_id: str, text: str, skills: list[str], due: date | None) -> d
     """The data of a `goal_set` event."""
     return {"goal": goal_id, "text": text, "skills": skills,
             "due": due.isoformat() if due is not None else None}
+
+
+# A goal further off than a school year is not one a student can steer by.
+MAX_DUE_DAYS = 365
+# Only the form the prompt shows: `date.fromisoformat` would also take week dates.
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class GoalDateError(PathstoneError):
+    """A due date a student typed that cannot be used; its message is for them."""
+
+
+def due_from_text(text: str, today: date) -> date:
+    """The due date a student typed: a number of days from today, or a YYYY-MM-DD date."""
+    typed = text.strip()
+    if typed.isascii() and typed.isdigit():
+        days = int(typed)
+        if not 1 <= days <= MAX_DUE_DAYS:
+            raise GoalDateError(f"Choose from 1 to {MAX_DUE_DAYS} days.")
+        return today + timedelta(days=days)
+    try:
+        day = date.fromisoformat(typed) if _ISO_DAY.fullmatch(typed) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise GoalDateError("Type a number of days, like 10, or a date, like "
+                            f"{(today + timedelta(days=10)).isoformat()}.")
+    if not today < day <= today + timedelta(days=MAX_DUE_DAYS):
+        raise GoalDateError(f"Choose a day after today and at most {MAX_DUE_DAYS} days away.")
+    return day
 
 
 def ended_data(goal_id: str, outcome: str) -> dict[str, Any]:

@@ -13,9 +13,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from engine.errors import PathstoneError
-from kiosk.commands import badges, district, doctor, journal, kiosk, model, packs, station, sync
+from kiosk.commands import (
+    badges,
+    district,
+    doctor,
+    evidence,
+    journal,
+    kiosk,
+    model,
+    packs,
+    station,
+    sync,
+)
 
-COMMAND_MODULES = (station, journal, kiosk, badges, packs, model, sync, doctor, district)
+COMMAND_MODULES = (station, journal, kiosk, badges, packs, model, sync, doctor, district,
+                   evidence)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

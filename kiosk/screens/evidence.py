@@ -7,7 +7,7 @@ screen shows its status.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from engine import mastery
+from engine.event import Event
 from kiosk.widgets.answers import Answered, ChoiceAnswer, TypedAnswer
 
 if TYPE_CHECKING:
@@ -96,9 +97,44 @@ class EvidenceScreen(Screen[None]):
         self.dismiss(None)
 
 
-def waiting(history: Any, learner: str) -> list[str]:
-    """Activity ids of this learner's evidence that no teacher has reviewed yet."""
-    reviewed = {e.data.get("evidence") for e in history
-                if e.learner == learner and e.type == mastery.EVIDENCE_REVIEWED}
-    return [str(e.data.get("activity")) for e in history
-            if e.learner == learner and e.type == mastery.EVIDENCE and e.id not in reviewed]
+# The reviews shown on home, newest first: enough to see the news, few enough to fit.
+SHOWN_REVIEWS = 3
+
+
+def status_lines(history: Iterable[Event], learner: str,
+                 tasks: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """What the student sees of their logged evidence: waiting, or how the teacher rated it.
+
+    `tasks` are the installed packs' activities by id; evidence of a task no pack has
+    any more is still listed, by its id.
+    """
+    log = mastery.evidence_log(e for e in history if e.learner == learner)
+    pending = [_title(tasks, entry.evidence.data.get("activity")) for entry in log
+               if entry.review is None]
+    reviewed = [line for entry in log[::-1] if entry.review is not None
+                for line in _reviewed(entry.review.data, tasks)][:2 * SHOWN_REVIEWS]
+    lines = []
+    if pending:
+        lines += ["Waiting for your teacher:", *(f"  {name}" for name in pending), ""]
+    if reviewed:
+        lines += ["Reviewed by your teacher:", *reviewed, ""]
+    return lines
+
+
+def _title(tasks: Mapping[str, Mapping[str, Any]], name: object) -> str:
+    task = tasks.get(name) if isinstance(name, str) else None
+    return str(task.get("title", name)) if task is not None else str(name)
+
+
+def _reviewed(review: Mapping[str, Any], tasks: Mapping[str, Mapping[str, Any]]
+              ) -> tuple[str, str]:
+    """The task on one line and the teacher's rating on the next: each fits the panel."""
+    name, level = review.get("activity"), review.get("level")
+    task = tasks.get(name) if isinstance(name, str) else None
+    labels = {lv["id"]: lv["label"] for lv in task["rubric"]["levels"]} if task else {}
+    try:
+        mastered = task is not None and mastery.Activity.from_pack(task).masters(level)
+    except mastery.MasteryError:
+        mastered = False
+    verdict = "this skill is mastered" if mastered else "keep working on it"
+    return f"  {_title(tasks, name)}", f"    {labels.get(level, level)} - {verdict}"

@@ -1,4 +1,5 @@
-"""Goals: set one from a skill with a date, and reflect when it ends (met or due)."""
+"""Goals: set one from a skill or in the student's own words, with a date; and reflect
+when it ends (met or due)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,20 @@ from kiosk.widgets.answers import Answered, TypedAnswer
 if TYPE_CHECKING:
     from kiosk.app import PathstoneApp
 
-DUE_CHOICES = (("In one week", 7), ("In two weeks", 14), ("No date", 0))
+OWN_WORDS = "own"
+# Days from today; None: the student types a number of days or a date.
+DUE_CHOICES: tuple[tuple[str, int | None], ...] = (
+    ("In one week", 7), ("In two weeks", 14), ("Another day: I will type it", None),
+    ("No date", 0))
+DAY_PROMPT = "Type a number of days (like 10) or a date (like {example}), then press Enter."
 
 
 class GoalScreen(Screen[None]):
-    """Pick a skill to master, then when by; recorded as a `goal_set` event."""
+    """What to aim for (a skill to master, or the student's own words), then by when.
+
+    Recorded as one `goal_set` event once both are chosen; Esc before that records
+    nothing.  The list and the typing field take turns: one is shown at a time.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
 
@@ -35,7 +45,10 @@ class GoalScreen(Screen[None]):
         self.goal_id = goal_id
         self.skills = list(skills)
         self.today = today
-        self.skill: tuple[str, str] | None = None
+        # The goal so far: its text and skills once chosen, and which step is asked.
+        self.text = ""
+        self.goal_skills: list[str] = []
+        self.step = "what"
 
     @property
     def kiosk(self) -> PathstoneApp:
@@ -44,29 +57,75 @@ class GoalScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("A new goal", id="goal-title")
         with Vertical(id="goal-body", classes="panel"):
-            yield Static("Which skill do you want to master?", id="goal-question")
-            yield OptionList(*(Option(title, id=skill) for skill, title in self.skills),
+            yield Static("What do you want to aim for?", id="goal-question")
+            yield OptionList(Option("Something else, in my own words", id=OWN_WORDS),
+                             *(Option(f"Master {title}", id=skill) for skill, title in self.skills),
                              id="goal-list")
+            yield TypedAnswer(max_length=profile.MAX_TEXT, id="goal-typed")
+            yield Static(id="goal-problem")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.query_one("#goal-typed").display = False
         self.query_one(OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        options = self.query_one(OptionList)
-        if self.skill is None:
-            self.skill = self.skills[event.option_index]
-            self.query_one("#goal-question", Static).update(
-                f"Master {self.skill[1]}: by when?")
-            options.clear_options()
-            options.add_options([Option(label) for label, _ in DUE_CHOICES])
-            options.highlighted = 0
+        event.stop()
+        if self.step == "what":
+            if event.option.id == OWN_WORDS:
+                self.ask_typed("own words", "Write your goal in your own words, then press Enter.",
+                               "What I want to do")
+                return
+            skill, title = self.skills[event.option_index - 1]
+            self.text, self.goal_skills = f"Master {title}", [skill]
+            self.ask_when()
             return
         days = DUE_CHOICES[event.option_index][1]
-        due = self.today() + timedelta(days=days) if days else None
-        skill, title = self.skill
+        if days is None:
+            example = (self.today() + timedelta(days=10)).isoformat()
+            self.ask_typed("day", f"{self.text}\n\n{DAY_PROMPT.format(example=example)}",
+                           "10 or " + example)
+        else:
+            self.finish(self.today() + timedelta(days=days) if days else None)
+
+    def on_answered(self, message: Answered) -> None:
+        message.stop()
+        typed = str(message.response).strip()
+        if not typed:
+            return
+        if self.step == "own words":
+            self.text = typed
+            self.ask_when()
+            return
+        try:
+            due = profile.due_from_text(typed, self.today())
+        except profile.GoalDateError as problem:
+            self.query_one("#goal-problem", Static).update(str(problem))
+            return
+        self.finish(due)
+
+    def ask_typed(self, step: str, question: str, placeholder: str) -> None:
+        self.step = step
+        self.query_one("#goal-question", Static).update(question)
+        self.query_one(OptionList).display = False
+        field = self.query_one(TypedAnswer)
+        field.placeholder, field.value, field.display = placeholder, "", True
+        field.focus()
+
+    def ask_when(self) -> None:
+        self.step = "when"
+        self.query_one("#goal-question", Static).update(f"{self.text}: by when?")
+        self.query_one(TypedAnswer).display = False
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options([Option(label) for label, _ in DUE_CHOICES])
+        options.highlighted = 0
+        options.display = True
+        options.focus()
+
+    def finish(self, due: date | None) -> None:
         self.kiosk.station.record(self.learner, profile.GOAL_SET, profile.goal_data(
-            self.goal_id, f"Master {title}", [skill], due))
+            self.goal_id, self.text, self.goal_skills, due))
         self.dismiss(None)
 
     def action_back(self) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -14,15 +15,15 @@ from textual.widgets.option_list import Option as Choice
 
 from engine import paths
 from engine.errors import PathstoneError
-from engine.learner import LearnerView
+from engine.learner import GoalView, LearnerView
 from engine.mastery import Level
 from engine.paths import Option
-from kiosk.screens.evidence import EvidenceScreen, waiting
+from kiosk.screens.evidence import EvidenceScreen, status_lines
 from kiosk.screens.goals import GoalScreen, ReflectionScreen
 from kiosk.screens.interview import InterviewScreen
 from kiosk.screens.lesson import LessonScreen
 from kiosk.screens.practice import PracticeScreen
-from kiosk.screens.ways import PRACTISE, PROJECT, READ, WaysScreen
+from kiosk.screens.ways import PRACTISE, PROJECT, READ, ProjectsScreen, WaysScreen
 
 if TYPE_CHECKING:
     from kiosk.app import PathstoneApp, Session
@@ -119,14 +120,10 @@ class HomeScreen(Screen[None]):
             lines += ["Let's work on:", *(f"  {self.title_of(s)}" for s in view.needs), ""]
         open_goals = [g for g in view.goals if g.goal.outcome is None]
         if open_goals:
-            lines += ["Your goals:", *(f"  {g.goal.text} ({round(100 * g.progress)}%)"
-                                       for g in open_goals), ""]
-        pending = waiting(view.history, view.learner)
-        if pending:
-            titles = {a["id"]: a.get("title", a["id"]) for pack in self.session.catalog.packs
-                      for a in pack.content.activities}
-            lines += ["Waiting for your teacher:",
-                      *(f"  {titles.get(a, a)}" for a in pending), ""]
+            lines += ["Your goals:", *(goal_line(g) for g in open_goals), ""]
+        tasks = {a["id"]: a for pack in self.session.catalog.packs
+                 for a in pack.content.activities}
+        lines += status_lines(view.history, view.learner, tasks)
         mastered = sum(1 for s in view.standings.values() if s.level == Level.MASTERED)
         lines.append(f"Skills mastered: {mastered} of {len(view.standings)}")
         return "\n".join(lines)
@@ -155,15 +152,35 @@ class HomeScreen(Screen[None]):
             self.app.push_screen(LessonScreen(self.title_of(skill), lesson),
                                  lambda then: self._work(skill, then))
         elif way == PROJECT:
-            activity = self.session.catalog.activities(skill)[0]
-            self.app.push_screen(EvidenceScreen(self.session.member.id, activity), self._back)
+            tasks = self.session.catalog.activities(skill)
+            if len(tasks) == 1:
+                self._do_project(tasks[0])
+            else:
+                self.app.push_screen(ProjectsScreen(self.title_of(skill), tasks),
+                                     lambda index: self._pick_project(tasks, index))
         elif way == PRACTISE:
             self.app.push_screen(PracticeScreen(self.session, skill, self.title_of(skill)),
                                  self._back)
 
+    def _pick_project(self, tasks: Sequence[Mapping[str, Any]], index: int | None) -> None:
+        """Back from choosing a project (None: the student went back home instead)."""
+        if index is not None:
+            self._do_project(tasks[index])
+
+    def _do_project(self, task: Mapping[str, Any]) -> None:
+        self.app.push_screen(EvidenceScreen(self.session.member.id, task), self._back)
+
     def _back(self, _: None) -> None:
         """Back from practice or the interview: the options are offered afresh."""
         self.show_view(self.session.view(self.kiosk.station))
+
+
+def goal_line(goal: GoalView) -> str:
+    """A goal as home lists it: how far along (a skill goal), and by when (if dated)."""
+    parts = [f"{round(100 * goal.progress)}%"] if goal.goal.skills else []
+    if goal.goal.due is not None:
+        parts.append(f"by {goal.goal.due:%a %d %b}")
+    return f"  {goal.goal.text}" + (f" ({', '.join(parts)})" if parts else "")
 
 
 def first_sign_in(view: LearnerView) -> bool:

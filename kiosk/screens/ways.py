@@ -1,8 +1,10 @@
-"""The ways of working on a chosen step: read the lesson, practise, or do a project."""
+"""The ways of working on a chosen step: read the lesson, practise, or do a project;
+and, when the step has several projects, which one."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -50,3 +52,40 @@ class WaysScreen(ModalScreen[str | None]):
     def action_pick(self, way: str) -> None:
         if way != PROJECT or self.project:
             self.dismiss(way or None)
+
+
+# Projects are chosen with a digit key, as the steps on home are.
+MAX_PROJECTS = 9
+
+
+class ProjectsScreen(ModalScreen[int | None]):
+    """Which of a step's projects to do: returns its index, or None to go back."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(str(n), f"pick({n - 1})", "Choose a project", key_display="1-9", show=n == 1)
+          for n in range(1, MAX_PROJECTS + 1)),
+        Binding("escape", "pick(-1)", "Back"),
+        Binding("f10", "app.sign_out", "Sign out"),
+    ]
+
+    def __init__(self, title: str, tasks: Sequence[Mapping[str, Any]]) -> None:
+        super().__init__()
+        self.skill_title = title
+        self.tasks = tuple(tasks[:MAX_PROJECTS])
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="projects-card", classes="card"):
+            yield Static(self.skill_title, classes="card-title")
+            yield Static("Which project do you want to do?")
+            yield OptionList(*(Option(f"{n}. {task.get('title', task.get('id', ''))}")
+                               for n, task in enumerate(self.tasks, start=1)), id="projects-list")
+        yield Footer()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.action_pick(event.option_index)
+
+    def action_pick(self, index: int) -> None:
+        if index < 0:
+            self.dismiss(None)
+        elif index < len(self.tasks):
+            self.dismiss(index)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from typing import Any
 
 import pytest
@@ -17,15 +18,18 @@ from engine.mastery import (
     Activity,
     BKTParams,
     Level,
+    Logged,
     MasteryError,
     MOfN,
     NInARow,
     Skill,
     answer_data,
     criterion,
+    evidence_log,
     evidence_sequences,
     knowledge_trace,
     posterior,
+    review_data,
     standings,
 )
 
@@ -361,3 +365,33 @@ def test_evidence_sequences_for_fitting() -> None:
             learner=None)
     assert evidence_sequences(reversed(log.events)) == {
         "frac.halves": {"bo": [True], "ana": [False, False]}, "any.skill": {"ana": [True]}}
+
+
+# --- evidence_log and review_data -------------------------------------------------------
+
+
+def test_evidence_log_pairs_each_evidence_with_its_latest_review() -> None:
+    log = Log()
+    first = log.add(EVIDENCE, {"activity": "frac.recipe", "note": "soup"})
+    second = log.add(EVIDENCE, {"activity": "frac.recipe", "note": "cake"})
+    log.add(EVIDENCE_REVIEWED, review_data(first, "developing", ACTIVITIES))
+    later = log.add(EVIDENCE_REVIEWED, review_data(first, "proficient", ACTIVITIES))
+    assert evidence_log(log.events) == [Logged(first, later), Logged(second, None)]
+    assert log.level("frac.halves") == Level.MASTERED
+
+
+@pytest.mark.parametrize(("which", "level", "reason"), [
+    ("none", "proficient", "There is no logged evidence with that id"),
+    ("answer", "proficient", "There is no logged evidence with that id"),
+    ("gone", "proficient", "The evidence is for a task ('gone.task') that no installed pack has."),
+    ("made", "superb", "The rubric of frac.recipe has no level 'superb'; its levels are "
+                       "beginning, developing, proficient, advanced."),
+])
+def test_review_data_refuses_what_a_teacher_could_mistype(which: str, level: str,
+                                                          reason: str) -> None:
+    log = Log()
+    events = {"none": None, "answer": log.answer("frac.halves", True),
+              "gone": log.add(EVIDENCE, {"activity": "gone.task"}),
+              "made": log.add(EVIDENCE, {"activity": "frac.recipe"})}
+    with pytest.raises(MasteryError, match=re.escape(reason)):
+        review_data(events[which], level, ACTIVITIES)

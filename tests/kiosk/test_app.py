@@ -21,7 +21,13 @@ from kiosk.app import PathstoneApp
 from kiosk.screens.interview import InterviewScreen
 from kiosk.screens.signin import SignInScreen
 from kiosk.screens.teacher import TeacherScreen
-from tests.kiosk.test_evidence import PROJECT_SKILL, master_first_skill
+from tests.kiosk.test_evidence import (
+    PROJECT_SKILL,
+    SHARED_SKILL,
+    log_evidence,
+    master_first_skill,
+    review_evidence,
+)
 from tests.kiosk.kiosk_rig import (
     NINE_THIRTY,
     PIN,
@@ -74,6 +80,21 @@ def steps(station: Station, name: str) -> Steps:
             home: Any = pilot.app.screen
             index = [o.skill for o in home.options].index(PROJECT_SKILL)
             await pilot.press(str(index + 1), "3")
+        elif name == "projects":
+            master_first_skill(station)
+            master_first_skill(station, skill=PROJECT_SKILL)
+            await sign_in(pilot, station)
+            home = pilot.app.screen
+            index = [o.skill for o in home.options].index(SHARED_SKILL)
+            await pilot.press(str(index + 1), "3")
+        elif name == "reviewed":
+            review_evidence(station, log_evidence(station), "proficient")
+            log_evidence(station)
+            await sign_in(pilot, station)
+        elif name == "goal-date":  # a goal in the student's words, a date mistyped
+            await sign_in(pilot, station)
+            await pilot.press("f7", "enter", *"Read a book", "enter", "down", "down", "enter",
+                              *"tomorrow", "enter")
         elif name == "interview":
             await scan(pilot, badge(station, "l9"))
             await wait_for_screen(pilot, InterviewScreen)
@@ -100,7 +121,8 @@ def steps(station: Station, name: str) -> Steps:
 
 
 SCREENS = ["sign-in", "refused", "demo-list", "pin", "teacher", "home", "ways", "lesson",
-           "practice", "feedback", "celebration", "idle", "interview", "evidence", "goal"]
+           "practice", "feedback", "celebration", "idle", "interview", "evidence", "goal",
+           "projects", "reviewed", "goal-date"]
 
 
 @pytest.mark.parametrize("name", SCREENS)
