@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import re
-import zlib
 from pathlib import Path
 from collections.abc import Callable
 from typing import Any
@@ -44,6 +43,7 @@ from district.store import Slot, Store, StoreConflict
 from engine.errors import PathstoneError
 from engine.event import Event, EventError, is_valid_name
 from engine.sync.bundle import BundleError, check_frontier
+from engine.sync.inflate import Damaged, TooLarge, inflate
 
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 MAX_PULL = 1000
@@ -120,14 +120,12 @@ async def _body(request: Request) -> dict[str, Any]:
 
 
 def _gunzip(packed: bytes) -> bytes:
-    inflater = zlib.decompressobj(wbits=31)
     try:
-        raw = inflater.decompress(packed, MAX_REQUEST_BYTES * 8)
-    except zlib.error:
+        return inflate(packed, MAX_REQUEST_BYTES * 8, gzip=True)
+    except Damaged:
         raise Refused(400, "This request's gzip body is damaged.") from None
-    if inflater.unconsumed_tail or not inflater.eof:
-        raise Refused(413, "This request is larger than the district accepts once unpacked.")
-    return raw
+    except TooLarge:
+        raise Refused(413, "This request is larger than the district accepts once unpacked.") from None
 
 
 def _authorised(store: Store, digest: str, handler: Handler, body: dict[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from engine.atomic import write_atomically
 from engine.errors import PathstoneError
 from engine.event import Event, EventError, encode_json, is_valid_name
 from engine.station import Station
+from engine.sync.inflate import Damaged, TooLarge, inflate
 
 FORMAT = 1
 MAGIC = b"PSTB"
@@ -194,14 +195,12 @@ def _split(data: bytes) -> tuple[Header, bytes]:
 
 
 def _inflate(packed: bytes) -> bytes:
-    inflater = zlib.decompressobj()
     try:
-        body = inflater.decompress(packed, MAX_PLAIN_BYTES)
-    except zlib.error:
+        return inflate(packed, MAX_PLAIN_BYTES)
+    except Damaged:
         raise BundleError("This bundle's contents are damaged.") from None
-    if inflater.unconsumed_tail or not inflater.eof:
-        raise BundleError("This bundle's contents are damaged or too large once unpacked.")
-    return body
+    except TooLarge:
+        raise BundleError("This bundle's contents are too large once unpacked.") from None
 
 
 def _decode(header: Header, body: bytes) -> Bundle:

@@ -19,7 +19,6 @@ import ssl
 import time
 import urllib.error
 import urllib.request
-import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from engine.event import Event, EventError, encode_json
 from engine.station import Station
 from engine.sync import peers
 from engine.sync.bundle import BundleError, check_frontier, lacking
+from engine.sync.inflate import Damaged, TooLarge, inflate
 
 PEER = "district"
 MAX_REPLY_BYTES = 16 * 1024 * 1024
@@ -160,14 +160,12 @@ def _read_reply(reply: http.client.HTTPResponse) -> bytes:
     raw = reply.read()
     if reply.headers.get("Content-Encoding", "identity") != "gzip":
         return raw
-    inflater = zlib.decompressobj(wbits=31)
     try:
-        plain = inflater.decompress(raw, MAX_REPLY_BYTES)
-    except zlib.error:
+        return inflate(raw, MAX_REPLY_BYTES, gzip=True)
+    except Damaged:
         raise NetError("The district's compressed reply is damaged.") from None
-    if inflater.unconsumed_tail or not inflater.eof:
-        raise NetError("The district's reply is damaged or larger than any reply may be.")
-    return plain
+    except TooLarge:
+        raise NetError("The district's reply is larger than any reply may be.") from None
 
 
 def _reason(error: BaseException) -> str:
