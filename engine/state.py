@@ -9,6 +9,7 @@ per refresh, never per answer: TinyDB rewrites its whole file on every write.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
@@ -134,12 +135,15 @@ class State:
         meta = self._db.table("meta")
         doc = meta.get(doc_id=1)
         assert doc is not None, "State.open always writes the meta document"
-        position = Position(*doc["position"])
+        scanned = journal.scan(Position(*doc["position"]))
+        first = next(scanned, None)
+        if first is None:  # the common case at a sign-in: nothing new to load the tables for
+            return 0
         members = {d["id"]: roster.Member(**d) for d in self._db.table("roster").all()}
         activity = {d["id"]: Activity(**d) for d in self._db.table("activity").all()}
         current = dict(self._db.table("settings").get(doc_id=1) or {})
         folded = 0
-        for position, event in journal.scan(position):
+        for position, event in itertools.chain([first], scanned):
             folded += 1
             roster.apply(members, event)
             if event.learner is not None:
@@ -148,8 +152,6 @@ class State:
                 key, value = event.data.get("key"), event.data.get("value")
                 if settings.is_valid(key, value):
                     current[str(key)] = value
-        if folded == 0:
-            return 0
         self._replace("roster", [asdict(m) for m in members.values()])
         self._replace("activity", [asdict(a) for a in activity.values()])
         self._replace("settings", [current])
