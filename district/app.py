@@ -43,6 +43,7 @@ from district.store import Slot, Store, StoreConflict
 from engine.errors import PathstoneError
 from engine.event import Event, EventError, is_valid_name
 from engine.sync.bundle import BundleError, check_frontier
+from engine.sync.downloads import VERSION
 from engine.sync.inflate import Damaged, TooLarge, inflate
 
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
@@ -189,7 +190,7 @@ def _pull(store: Store, slot: Slot, digest: str, body: dict[str, Any]) -> dict[s
 def _packs(store: Store, slot: Slot, digest: str, body: dict[str, Any]) -> dict[str, Any]:
     installed = body.get("installed")
     if not isinstance(installed, dict) or len(installed) > MAX_INSTALLED or not all(
-            is_valid_name(k) and isinstance(v, str) and packs.VERSION.fullmatch(v)
+            is_valid_name(k) and isinstance(v, str) and VERSION.fullmatch(v)
             for k, v in installed.items()):
         raise Refused(400, "A packs request needs the installed packs as ids to versions like 1.2.3.")
     offered = packs.newer(store, slot.school, installed)

@@ -9,7 +9,6 @@ from pathlib import Path
 from district.schools import find_school
 from district.store import PackRecord, Store
 from engine import packs
-from engine.sync.downloads import VERSION
 
 
 def add_pack(store: Store, file: Path, school_id: str = "") -> tuple[PackRecord, bool]:
