@@ -1,4 +1,4 @@
-"""A classroom for kiosk tests: a station with fixed ids, the shipped packs, a fixed clock.
+"""What a classroom for kiosk tests holds (its fixtures are in conftest.py), and a fixed clock.
 
 Also the ways a test acts like a person: a scanner's burst of keys (with controlled
 times, which `pilot.press` cannot give), and the right answer to whatever item is shown.
@@ -7,22 +7,18 @@ times, which `pilot.press` cannot give), and the right answer to whatever item i
 from __future__ import annotations
 
 import itertools
-import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from textual import events
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.screen import Screen
 
-from engine import badges, profile, roster
+from engine import badges, roster
 from engine.event import Event
-from engine.packs import install_shipped
 from engine.station import Station
 from kiosk.app import PathstoneApp
 
@@ -43,36 +39,6 @@ class FakeMonotonic:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture(scope="session")
-def classroom_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Made once: the same ids every time, so screens compare as pictures."""
-    counter = itertools.count()
-    home = tmp_path_factory.mktemp("template") / "s"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("engine.station.secrets.token_hex", lambda n: f"{next(counter):0{2 * n}d}")
-        with Station.init(home, SCHOOL) as station:
-            station.change_setting("class_name", "Class 4B")
-            for n, name in enumerate(LEARNERS):
-                station.record(f"l{n + 1}", *roster.added(name, "4"))
-                # Not new here: the first-sign-in interview is for NEWCOMER.
-                station.record(f"l{n + 1}", profile.PROFILE_CHANGED,
-                               profile.changed_data("ways_of_working", ["practise"]))
-            station.record("l9", *roster.added(NEWCOMER, "4"))
-            station.record("t1", *roster.added(TEACHER, "", "teacher"))
-            station.record("t1", *roster.pin_changed(PIN))
-            install_shipped(station, lambda line: None)
-            station.state.refresh(station.journal)
-    return home
-
-
-@pytest.fixture
-def classroom(classroom_template: Path, tmp_path: Path) -> Iterator[Station]:
-    home = tmp_path / "s"
-    shutil.copytree(classroom_template, home, symlinks=True)
-    with Station.open(home) as station:
-        yield station
 
 
 def kiosk(station: Station, *, demo: bool = False, monotonic: FakeMonotonic | None = None

@@ -34,8 +34,6 @@ from tests.kiosk.kiosk_rig import (
     FakeMonotonic,
     answer,
     badge,
-    classroom,  # noqa: F401
-    classroom_template,  # noqa: F401
     kiosk,
     right_answer,
     scan,

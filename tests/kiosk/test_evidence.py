@@ -13,8 +13,6 @@ from kiosk.screens.home import HomeScreen
 from kiosk.screens.ways import ProjectsScreen, WaysScreen
 from kiosk.widgets.answers import TypedAnswer
 from tests.kiosk.kiosk_rig import (
-    classroom,  # noqa: F401
-    classroom_template,  # noqa: F401
     events_of,
     kiosk,
     right_answer,

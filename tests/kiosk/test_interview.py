@@ -9,8 +9,6 @@ from kiosk.screens.interview import InterviewScreen
 from kiosk.widgets.answers import TypedAnswer
 from tests.kiosk.kiosk_rig import (
     badge,
-    classroom,  # noqa: F401
-    classroom_template,  # noqa: F401
     events_of,
     kiosk,
     scan,

@@ -18,8 +18,6 @@ from kiosk.widgets.answers import ChoiceAnswer, OrderAnswer
 from kiosk.widgets.meter import meter_text
 from tests.kiosk.kiosk_rig import (
     answer,
-    classroom,  # noqa: F401
-    classroom_template,  # noqa: F401
     events_of,
     kiosk,
     order_keys,

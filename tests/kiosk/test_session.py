@@ -15,8 +15,6 @@ from tests.kiosk.kiosk_rig import (
     LEARNERS,
     FakeMonotonic,
     answer,
-    classroom,  # noqa: F401
-    classroom_template,  # noqa: F401
     events_of,
     kiosk,
     right_answer,

@@ -15,8 +15,6 @@ from kiosk.screens.teacher import TeacherScreen
 from tests.kiosk.kiosk_rig import (
     PIN,
     badge,
-    classroom,  # noqa: F401
-    classroom_template,  # noqa: F401
     events_of,
     kiosk,
     scan,

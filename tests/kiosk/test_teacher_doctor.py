@@ -11,7 +11,7 @@ from textual.widgets import Static
 from engine.doctor import Finding, Probe, Verdict
 from engine.station import Station
 from kiosk.screens.teacher import ASK, LINE, TeacherScreen, doctor_lines
-from tests.kiosk.kiosk_rig import classroom, classroom_template, kiosk  # noqa: F401
+from tests.kiosk.kiosk_rig import kiosk
 
 def shown(pilot: Pilot[Any]) -> str:
     return str(pilot.app.screen.query_one("#doctor-body", Static).render())
