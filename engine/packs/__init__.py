@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -37,7 +37,7 @@ PACK_REMOVED = "pack_removed"
 
 __all__ = [
     "SUFFIX", "Candidate", "Catalog", "InstallResult", "InstalledPack", "Manifest", "PackContent", "PackError",
-    "PackFile", "Skill", "Verified", "build", "catalog", "find_pack_files", "install", "install_on", "install_shipped", "is_newer", "newest_first",
+    "PackFile", "Skill", "StickPack", "Verified", "build", "catalog", "find_pack_files", "install", "install_newer", "install_on", "install_shipped", "is_newer", "newest_first",
     "read_lesson", "recover", "remove", "remove_on", "verify",
 ]
 
@@ -75,6 +75,42 @@ def install_on(station: Station, file: Path, *, allow_unsigned: bool = False,
             "digest": result.digest, "signer": result.signer, "trusted": result.trusted,
         })
     return result
+
+
+@dataclass(frozen=True)
+class StickPack:
+    """What became of one pack file found on a stick."""
+
+    name: str  # its path on the stick
+    outcome: str  # "installed", "up to date" or "refused"
+    detail: str  # for "up to date" the pack and why; for "refused" the sentence
+    result: InstallResult | None = None  # for "installed"
+
+
+def install_newer(
+    station: Station, mount: Path, on_progress: Callable[[str], Progress | None] = lambda name: None
+) -> Iterator[StickPack]:
+    """Install every pack on a stick newer than the installed one, newest first, saying
+    what became of each file as it goes.  `on_progress(name)` may give a progress callback."""
+    installed = {p.id: p for p in catalog(station.home).packs}
+    for candidate in newest_first(find_pack_files(mount)):
+        name = str(candidate.path.relative_to(mount))
+        if isinstance(candidate.problem, str):
+            yield StickPack(name, "refused", candidate.problem)
+            continue
+        current = installed.get(candidate.pack_id)
+        if current is not None and not is_newer(candidate.version, current.version):
+            same = ("already installed" if candidate.version == current.version
+                    else f"{current.version} is installed")
+            yield StickPack(name, "up to date", f"{candidate.pack_id} {candidate.version} ({same})")
+            continue
+        try:
+            result = install_on(station, candidate.path, on_progress=on_progress(name))
+        except PathstoneError as error:
+            yield StickPack(name, "refused", str(error))
+            continue
+        installed = {p.id: p for p in catalog(station.home).packs}
+        yield StickPack(name, "installed", "", result)
 
 
 def remove_on(station: Station, pack_id: str) -> tuple[InstalledPack, list[str]]:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TextIO
 
 from engine import keys, packs
-from engine.errors import PathstoneError
 from engine.station import Station, StationError, is_station
 from kiosk.commands.common import home_of, open_station
 
@@ -142,35 +141,25 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def install_newer(station: Station, mount: Path) -> int:
-    """Install every pack on a stick that is newer than the installed one, reporting each
-    in one line; returns how many were refused.  `sync usb` does the same."""
-    found = packs.find_pack_files(mount)
+    """Install the newer packs on a stick, one report line each; returns how many were
+    refused.  `sync usb` does the same."""
+    print(f"Found {len(packs.find_pack_files(mount))} pack file(s) on {mount}.", file=sys.stderr)
+    bars: dict[str, Progress] = {}
+
+    def progress(name: str) -> Progress:
+        bars[name] = Progress(sys.stderr, name)
+        return bars[name]
+
     refused = 0
-    installed = {p.id: p for p in packs.catalog(station.home).packs}
-    print(f"Found {len(found)} pack file(s) on {mount}.", file=sys.stderr)
-    for candidate in packs.newest_first(found):
-        name = candidate.path.relative_to(mount)
-        if isinstance(candidate.problem, str):
-            refused += 1
-            print(f"refused    {name}: {candidate.problem}")
-            continue
-        current = installed.get(candidate.pack_id)
-        if current is not None and not packs.is_newer(candidate.version, current.version):
-            same = "already installed" if candidate.version == current.version else f"{current.version} is installed"
-            print(f"up to date {name}: {candidate.pack_id} {candidate.version} ({same})")
-            continue
-        progress = Progress(sys.stderr, str(name))
-        try:
-            result = packs.install_on(station, candidate.path, on_progress=progress)
-        except PathstoneError as error:
-            progress.done()
-            refused += 1
-            print(f"refused    {name}: {error}")
-            continue
-        progress.done()
-        installed = {p.id: p for p in packs.catalog(station.home).packs}
-        print(f"installed  {name}: {_describe(result)}")
-        _warn(result.warnings)
+    for pack in packs.install_newer(station, mount, progress):
+        if pack.name in bars:
+            bars.pop(pack.name).done()
+        if pack.outcome == "installed" and pack.result is not None:
+            print(f"installed  {pack.name}: {_describe(pack.result)}")
+            _warn(pack.result.warnings)
+        else:
+            refused += pack.outcome == "refused"
+            print(f"{pack.outcome:<10} {pack.name}: {pack.detail}")
     return refused
 
 
