@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import mmap
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -107,7 +106,9 @@ class Journal:
         self._thread_lock = threading.Lock()
         self._write_fd: int | None = None
         self._write_segment = 0
-        self._maps: dict[int, mmap.mmap] = {}
+        # Read with pread, not mmap: a mapped journal would count in the kiosk's resident
+        # memory, page by page, until it held the whole journal.
+        self._readers: dict[int, int] = {}
         self.repairs: list[str] = []
 
     # -- opening -------------------------------------------------------------
@@ -137,9 +138,9 @@ class Journal:
         return journal
 
     def close(self) -> None:
-        for mapped in self._maps.values():
-            mapped.close()
-        self._maps.clear()
+        for reader in self._readers.values():
+            os.close(reader)
+        self._readers.clear()
         for fd in (self._write_fd, self._lock_fd):
             if fd is not None:
                 os.close(fd)
@@ -258,8 +259,17 @@ class Journal:
 
     def history(self, learner: str) -> list[Event]:
         """Every event about one learner, in journal order, found through the index."""
-        lines = [self._line_at(*where) for where in self._index.learner_locations(learner)]
-        return [event for event in segments.decode_indexed(lines) if event]
+        return self.history_after(learner, START)[0]
+
+    def history_after(self, learner: str, after: Position) -> tuple[list[Event], Position]:
+        """The learner's events that begin at or after `after`, and the position to pass
+        next time to get only what came since (a kiosk keeps a signed-in learner's history)."""
+        where = self._index.learner_locations(learner, after)
+        lines = [self._line_at(*place) for place in where]
+        if where:
+            segment, offset, length = where[-1]
+            after = Position(segment, offset + length + 1)
+        return [event for event in segments.decode_indexed(lines) if event], after
 
     def scan(self, start: Position = START) -> Iterator[tuple[Position, Event]]:
         """Every good event from `start` on, in journal order, with the position after it."""
@@ -326,14 +336,10 @@ class Journal:
         return segments.decode_indexed([self._line_at(*where)])[0] if where else None
 
     def _line_at(self, segment: int, offset: int, length: int) -> bytes:
-        mapped = self._maps.get(segment)
-        if mapped is None or len(mapped) < offset + length:
-            # The active segment grows: map it again to see its new lines.
-            if mapped is not None:
-                mapped.close()
-            with open(self._segment_path(segment), "rb") as file:
-                mapped = self._maps[segment] = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-        return mapped[offset:offset + length]
+        reader = self._readers.get(segment)
+        if reader is None:
+            reader = self._readers[segment] = os.open(self._segment_path(segment), os.O_RDONLY)
+        return os.pread(reader, length, offset)
 
     def _segment_path(self, segment: int) -> Path:
         return self.path / segments.name(segment)

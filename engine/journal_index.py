@@ -85,11 +85,12 @@ class JournalIndex:
             (origin, seq),
         ).fetchone()
 
-    def learner_locations(self, learner: str) -> list[Location]:
+    def learner_locations(self, learner: str, after: tuple[int, int]) -> list[Location]:
+        """Where the learner's lines are that begin at or after (segment, offset)."""
         return self._db.execute(
             "SELECT segment, offset, length FROM events WHERE learner = ? "
-            "ORDER BY segment, offset",
-            (learner,),
+            "AND (segment, offset) >= (?, ?) ORDER BY segment, offset",
+            (learner, *after),
         ).fetchall()
 
     # -- writing -------------------------------------------------------------

@@ -7,9 +7,10 @@ Screens are thin: they read the session and the engine, and record through the s
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import import_module
 from typing import TYPE_CHECKING, ClassVar
@@ -19,8 +20,8 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.scrollbar import ScrollBar
 
-from engine.clock import HLC, wall_clock_ms
 from engine.event import Event
+from engine.journal import START, Position
 from engine.roster import Member
 from engine.scanner import Debouncer, Scan, ScannerNotice, SerialReader
 from engine.station import Station
@@ -49,23 +50,31 @@ AFTER_START = ("engine.badges", "engine.profile", "engine.learner", "engine.pack
 TURN_WARNING_SECONDS = 60
 
 
-@dataclass(frozen=True)
+@dataclass
 class Session:
-    """Who is signed in, and what the installed packs teach them."""
+    """Who is signed in, what the installed packs teach them, and their history so far.
+
+    The history is read from the journal once, at sign-in; after that only the events
+    that came since are read (what the screens recorded, and what a sync brought in).
+    """
 
     member: Member
     catalog: Catalog
     curriculum: Curriculum
+    _history: list[Event] = field(default_factory=list, repr=False)
+    _read_to: Position = START
 
-    def view(self, station: Station, history: Sequence[Event] | None = None) -> LearnerView:
-        """The learner's standing now, from their whole history: read from the journal,
-        or given by a screen that keeps it up to date with what it recorded."""
-        from engine.learner import LearnerView
+    def history(self, station: Station) -> list[Event]:
+        new, self._read_to = station.journal.history_after(self.member.id, self._read_to)
+        self._history.extend(new)
+        return self._history
 
-        now = HLC(max(wall_clock_ms(), station.journal.last_hlc().wall_ms))
-        if history is None:
-            history = station.journal.history(self.member.id)
-        return LearnerView.build(self.member.id, history, self.curriculum, now)
+    def view(self, station: Station) -> LearnerView:
+        """The learner's standing now, from their whole history."""
+        from engine.learner import LearnerView, station_now
+
+        return LearnerView.build(self.member.id, tuple(self.history(station)),
+                                 self.curriculum, station_now(station))
 
 
 class PathstoneApp(App[None]):
@@ -130,6 +139,11 @@ class PathstoneApp(App[None]):
     def _import_the_rest(self) -> None:
         for name in AFTER_START:
             import_module(name)
+        # What start-up made lives as long as the kiosk: frozen, the garbage collector
+        # stops walking through it again and again during every student's session.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(10_000, 10, 10)
 
     def on_unmount(self) -> None:
         if self._reader is not None:
@@ -148,6 +162,8 @@ class PathstoneApp(App[None]):
         screen = self.screen
         if not counts or not isinstance(screen, SignInScreen):
             return
+        # Learners another process added (a roster import, a sync) are known from now on.
+        self.station.state.refresh(self.station.journal)
         members = {s.member.id: s.member
                    for s in self.station.state.learners(include_inactive=True)}
         verdict = badges.check(message.scan.text, self.station.identity.school_id,
@@ -182,7 +198,6 @@ class PathstoneApp(App[None]):
     def sign_in(self, member: Member, method: str) -> None:
         from kiosk.screens.home import HomeScreen
 
-        self.station.state.refresh(self.station.journal)
         self.session = Session(member, *self.teaching())
         self.person = member
         self.station.record(member.id, SIGN_IN, {"method": method})
@@ -253,6 +268,15 @@ class PathstoneApp(App[None]):
         while not isinstance(self.screen, SignInScreen):
             self.pop_screen()
         self.screen.reset()
+        self.call_after_refresh(self._tidy_up)
+
+    def _tidy_up(self) -> None:
+        """The session's leftovers, dealt with while the sign-in screen waits for a badge
+        rather than in the middle of the next student's sign-in: its events are folded
+        into the state, and the screens it showed are freed (Textual's widgets refer to
+        each other in cycles, which only a full garbage collection frees)."""
+        self.station.state.refresh(self.station.journal)
+        gc.collect()
 
     def action_help(self) -> None:
         """Raise a flag for the teacher, naming what the student is working on, if anything."""

@@ -12,7 +12,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from engine import checks, mastery
-from engine.event import Event
 from engine.learner import LearnerView
 from engine.mastery import Level
 from kiosk.screens.celebrate import Celebration
@@ -44,9 +43,6 @@ class PracticeScreen(Screen[None]):
         self.answered = False
         self.mastered_now = False
         self.level = Level.NOT_STARTED
-        # The learner's history, read once and extended with what this screen records:
-        # re-reading a long history from the journal after every answer would be slow.
-        self.history: list[Event] = []
 
     @property
     def kiosk(self) -> PathstoneApp:
@@ -64,12 +60,10 @@ class PracticeScreen(Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
-        view = self.session.view(self.kiosk.station)
-        self.history = list(view.history)
-        await self.next_item(view)
+        await self.next_item(self.session.view(self.kiosk.station))
 
     def record(self, kind: str, data: Mapping[str, Any]) -> None:
-        self.history.append(self.kiosk.station.record(self.session.member.id, kind, data))
+        self.kiosk.station.record(self.session.member.id, kind, data)
 
     async def next_item(self, view: LearnerView) -> None:
         self.level = view.level(self.skill)
@@ -99,7 +93,7 @@ class PracticeScreen(Screen[None]):
         # Durable first: the answer is on disk before the student sees how it went.
         self.record(mastery.ANSWER, mastery.answer_data(
             self.skill, str(self.item["id"]), grade, hints=self.hints_shown, attempt=1))
-        after = self.session.view(self.kiosk.station, self.history)
+        after = self.session.view(self.kiosk.station)
         self.answered = True
         self.mastered_now = (self.level != Level.MASTERED
                              and after.level(self.skill) == Level.MASTERED)
@@ -135,7 +129,7 @@ class PracticeScreen(Screen[None]):
         if self.mastered_now:
             self.app.push_screen(Celebration(self.skill_title), lambda _: self.dismiss(None))
         else:
-            await self.next_item(self.session.view(self.kiosk.station, self.history))
+            await self.next_item(self.session.view(self.kiosk.station))
 
     def action_back(self) -> None:
         self.dismiss(None)

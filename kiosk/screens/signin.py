@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from engine.roster import Member
 from engine.scanner import Scan
@@ -19,6 +19,7 @@ from engine.station import Station
 from kiosk.messages import BadgeScanned
 from kiosk.screens.demo_badges import DemoBadges
 from kiosk.widgets.clock import WallClock
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.scan_input import ScanInput
 
 REFUSAL_SECONDS = 6
@@ -50,7 +51,7 @@ class SignInScreen(Screen[None]):
                                             self.station.identity.school_name) if p)
             yield Static(place, id="signin-place")
             yield WallClock(self.wall, id="signin-clock")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.query_one(ScanInput).focus()
