@@ -18,13 +18,18 @@ from engine.sync.enrolment import enrol, read_enrolment
 FILE_NAME = "pathstone-enrol.json"
 BOOT = Path("boot/firmware") / FILE_NAME
 STICKS = Path("run/media/pathstone")
+MOUNTINFO = Path("proc/self/mountinfo")
 
 
 @dataclass(frozen=True)
 class Places:
-    """Where enrolment files are looked for, under `root` (a temporary folder in tests)."""
+    """Where the station looks for what comes from outside, under `root` (a temporary
+    folder in tests): enrolment files, USB sticks, and the kernel's table of mounts
+    (engine.sticks).  `sticks_folder`, when given, is where sticks are instead: a
+    developer's folder of pretend sticks (`pathstone demo --sticks DIR`)."""
 
     root: Path = Path("/")
+    sticks_folder: Path | None = None
 
     @property
     def boot(self) -> Path:
@@ -32,7 +37,11 @@ class Places:
 
     @property
     def sticks(self) -> Path:
-        return self.root / STICKS
+        return self.sticks_folder if self.sticks_folder is not None else self.root / STICKS
+
+    @property
+    def mountinfo(self) -> Path:
+        return self.root / MOUNTINFO
 
     def shown(self, path: Path) -> str:
         """`path` as the machine names it, whatever the root: what the screen tells people."""

@@ -21,10 +21,12 @@ from textual.binding import Binding, BindingType
 from textual.scrollbar import ScrollBar
 
 from engine.event import Event
+from engine.firstboot import Places
 from engine.journal import START, Position
 from engine.roster import Member
 from engine.scanner import Debouncer, Scan, ScannerNotice, SerialReader
 from engine.station import Station
+from engine.sticks import Stick, find_sticks
 from kiosk import systemd_notify
 from kiosk.messages import BadgeScanned, ScannerNoticed
 from kiosk.screens.help import HelpOnItsWay
@@ -89,7 +91,8 @@ class PathstoneApp(App[None]):
 
     def __init__(self, station: Station, *, demo: bool, ansi_color: bool = False,
                  wall: Callable[[], datetime] = datetime.now,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 places: Places | None = None) -> None:
         super().__init__(ansi_color=ansi_color)
         # Textual's documented hook is the class attribute; every scrollbar of the kiosk
         # must render on the console, so it is set for the process.
@@ -98,6 +101,11 @@ class PathstoneApp(App[None]):
         self.demo = demo
         self.wall = wall
         self.monotonic = monotonic
+        self.places = places or Places()  # where sticks appear: the machine's own by default
+        self.sticks: tuple[Stick, ...] = ()
+        # True while a sync writes to a stick: nobody is signed out until it is done, so
+        # that the teacher sees when the stick is safe to remove.
+        self.stick_busy = False
         self.session: Session | None = None
         self.person: Member | None = None  # whoever is signed in, learner or teacher
         self._debouncer = Debouncer()
@@ -132,7 +140,8 @@ class PathstoneApp(App[None]):
         port = str(settings.get("scanner_port") or "")
         if port:
             self._reader = SerialReader(port, self._from_serial).start()
-        self.set_interval(1, self.tick, name="idle sign-out and turn timer")
+        self.look_for_sticks()
+        self.set_interval(1, self.tick, name="idle sign-out, turn timer, USB sticks")
         self.call_after_refresh(self._import_the_rest)
         systemd_notify.attach(self)
 
@@ -224,6 +233,22 @@ class PathstoneApp(App[None]):
     def tick(self) -> None:
         self.tick_idle()
         self.tick_turn()
+        self.look_for_sticks()
+
+    # -- USB sticks ----------------------------------------------------------------------
+
+    def look_for_sticks(self) -> tuple[Stick, ...]:
+        """The sticks in now, from names and the mount table only: a look that touched a
+        stick's files would mount it again, and it would never be safe to remove.  Every
+        screen that shows sticks hears of a change."""
+        found = find_sticks(self.places.sticks, self.places.mountinfo)
+        if found != self.sticks:
+            self.sticks = found
+            for screen in self.screen_stack:
+                changed = getattr(screen, "sticks_changed", None)
+                if callable(changed):
+                    changed(found)
+        return found
 
     def tick_turn(self) -> None:
         """The optional turn timer: a gentle warning a minute before, then the next student."""
@@ -240,7 +265,7 @@ class PathstoneApp(App[None]):
     def tick_idle(self) -> None:
         """Sign out an idle student, after a countdown any key cancels."""
         limit = int(self.station.state.settings().get("idle_signout_seconds") or 0)
-        if limit <= 0 or not self.signed_in:
+        if limit <= 0 or not self.signed_in or self.stick_busy:
             return
         idle = self.monotonic() - self._last_key
         left = limit - idle
@@ -257,7 +282,7 @@ class PathstoneApp(App[None]):
         return self.person is not None
 
     def action_sign_out(self) -> None:
-        if self.signed_in:
+        if self.signed_in and not self.stick_busy:
             self.sign_out("student")
 
     def sign_out(self, reason: str) -> None:
@@ -294,7 +319,7 @@ class PathstoneApp(App[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "sign_out":
-            return self.signed_in
+            return self.signed_in and not self.stick_busy
         if action == "help":
             return self.session is not None
         return True

@@ -6,6 +6,8 @@ removed.  Pulling the stick at any moment is safe: a bundle is written under a t
 name, fsynced and renamed, so the stick holds the old bundle, the new one, or both;
 a bundle half-read is refused whole by its authentication tag; and every import that
 finished is already durable in the journal, and merging it again changes nothing.
+`sync_stick` adds the newer packs found on the stick: it is the whole sequence, which
+the CLI and the kiosk both run.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import PathstoneError
+from engine.packs import StickPack, install_newer
+from engine.packs.archive import Progress
 from engine.station import Station
 from engine.sync import bundle, peers
 from engine.sync.bundle import SUFFIX
@@ -23,7 +27,12 @@ FOLDER = "pathstone"
 
 
 class UsbError(PathstoneError):
-    pass
+    """The stick failed or was pulled out; `report` holds what was done before that,
+    all of it already durable."""
+
+    def __init__(self, message: str, report: UsbReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report if report is not None else UsbReport()
 
 
 @dataclass(frozen=True)
@@ -55,10 +64,44 @@ def sync_usb(station: Station, mount: Path, say: Callable[[str], None] = lambda 
             _take(station, path, report, say)
         _leave(station, folder, report, say)
     except OSError as error:
-        raise UsbError(
-            f"The stick at {mount} failed or was pulled out ({error.strerror or error}); "
-            "what was imported so far is kept, so run the sync again.") from error
+        raise _pulled(mount, error, report) from error
     return report
+
+
+def _pulled(mount: Path, error: OSError, report: UsbReport) -> UsbError:
+    return UsbError(
+        f"The stick at {mount} failed or was pulled out ({error.strerror or error}); "
+        "what was imported so far is kept, so run the sync again.", report)
+
+
+@dataclass(frozen=True)
+class StickSync:
+    """A whole sync with a stick: the records both ways, then what became of each pack file."""
+
+    report: UsbReport
+    packs: tuple[StickPack, ...]
+
+
+def sync_stick(station: Station, mount: Path, say: Callable[[str], None] = lambda _: None,
+               on_pack: Callable[[StickPack], None] = lambda _: None,
+               on_progress: Callable[[str], Progress | None] = lambda _: None) -> StickSync:
+    """What `pathstone sync usb` and the kiosk's sync key do: `sync_usb`, then install the
+    packs on the stick that are newer than the installed ones, telling `on_pack` of each
+    as it is done.  A stick pulled out at any point raises UsbError, whose report says
+    what was imported before."""
+    report = sync_usb(station, mount, say)
+    done = []
+    try:
+        for pack in install_newer(station, mount, on_progress):
+            on_pack(pack)
+            done.append(pack)
+    except OSError as error:
+        raise _pulled(mount, error, report) from error
+    except PathstoneError as error:
+        # Only a stick that is no longer a folder gets here: install_newer turns every
+        # refused pack into a line of its own.
+        raise UsbError(str(error), report) from error
+    return StickSync(report, tuple(done))
 
 
 def _take(station: Station, path: Path, report: UsbReport, say: Callable[[str], None]) -> None:

@@ -142,25 +142,35 @@ def _scan(args: argparse.Namespace) -> int:
 
 def install_newer(station: Station, mount: Path) -> int:
     """Install the newer packs on a stick, one report line each; returns how many were
-    refused.  `sync usb` does the same."""
+    refused."""
     print(f"Found {len(packs.find_pack_files(mount))} pack file(s) on {mount}.", file=sys.stderr)
-    bars: dict[str, Progress] = {}
+    lines = PackLines()
+    for pack in packs.install_newer(station, mount, lines.progress):
+        lines(pack)
+    return lines.refused
 
-    def progress(name: str) -> Progress:
-        bars[name] = Progress(sys.stderr, name)
-        return bars[name]
 
-    refused = 0
-    for pack in packs.install_newer(station, mount, progress):
-        if pack.name in bars:
-            bars.pop(pack.name).done()
+class PackLines:
+    """Prints what became of each pack file found on a stick, with a progress bar while
+    one installs (`pack scan` and `sync usb`)."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, Progress] = {}
+        self.refused = 0
+
+    def progress(self, name: str) -> Progress:
+        self.bars[name] = Progress(sys.stderr, name)
+        return self.bars[name]
+
+    def __call__(self, pack: packs.StickPack) -> None:
+        if pack.name in self.bars:
+            self.bars.pop(pack.name).done()
         if pack.outcome == "installed" and pack.result is not None:
             print(f"installed  {pack.name}: {_describe(pack.result)}")
             _warn(pack.result.warnings)
         else:
-            refused += pack.outcome == "refused"
+            self.refused += pack.outcome == "refused"
             print(f"{pack.outcome:<10} {pack.name}: {pack.detail}")
-    return refused
 
 
 def _trust_add(args: argparse.Namespace) -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from kiosk.commands.common import open_station
-from kiosk.commands.packs import install_newer
+from kiosk.commands.packs import PackLines
 
 
 EX_TEMPFAIL = 75  # sysexits.h: try again later
@@ -36,11 +36,11 @@ def _say(text: str) -> None:
 
 
 def _usb(args: argparse.Namespace) -> int:
-    from engine.sync.usb import sync_usb
+    from engine.sync.usb import sync_stick
 
+    lines = PackLines()
     with open_station(args) as station:
-        report = sync_usb(station, args.mountpoint, _say)
-        refused_packs = install_newer(station, args.mountpoint)
+        report = sync_stick(station, args.mountpoint, _say, lines, lines.progress).report
     for got in report.received:
         print(f"imported  {got.name}: {got.added} new events from {got.sender} "
               f"({got.duplicates} already held)")
@@ -49,7 +49,7 @@ def _usb(args: argparse.Namespace) -> int:
     if report.other_schools:
         print(f"left      {report.other_schools} bundle(s) of other schools untouched")
     print(f"wrote     {report.written}: {report.sent} events for the next node")
-    return 1 if report.refused or refused_packs else 0
+    return 1 if report.refused or lines.refused else 0
 
 
 def _net(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from textual.widgets import Static
 from engine.roster import Member
 from engine.scanner import Scan
 from engine.station import Station
+from engine.sticks import Stick
 from kiosk.messages import BadgeScanned
 from kiosk.screens.demo_badges import DemoBadges
 from kiosk.widgets.clock import WallClock
@@ -24,6 +25,8 @@ from kiosk.widgets.scan_input import ScanInput
 
 REFUSAL_SECONDS = 6
 TYPED = "Please scan your badge: typing it does not work."
+# All a student learns of a stick: that one is in, and who can sync it.
+STICK_IN = "A USB stick is in. To sync it, scan a teacher badge."
 
 
 class SignInScreen(Screen[None]):
@@ -46,6 +49,7 @@ class SignInScreen(Screen[None]):
             yield Static("", id="signin-refusal")
             yield ScanInput(id="scan")
             yield Static(f"Station {self.station.identity.device_id}", id="signin-station")
+            yield Static(STICK_IN, id="signin-stick")
         with Horizontal(id="signin-corner"):
             place = " - ".join(p for p in (settings.get("class_name"),
                                             self.station.identity.school_name) if p)
@@ -55,6 +59,12 @@ class SignInScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(ScanInput).focus()
+        self.sticks_changed(getattr(self.app, "sticks", ()))
+
+    def sticks_changed(self, sticks: tuple[Stick, ...]) -> None:
+        """Called by the app when a stick comes or goes (maybe before this screen is drawn)."""
+        for line in self.query("#signin-stick"):
+            line.display = bool(sticks)
 
     def on_scan_input_typed(self, _: ScanInput.Typed) -> None:
         self.refuse(TYPED)

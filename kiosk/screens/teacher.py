@@ -13,11 +13,14 @@ from textual.worker import Worker, WorkerState
 
 from engine.doctor import Finding, Probe, Verdict, examine
 from engine.station import Station
+from engine.sticks import Stick
+from kiosk.screens.stick import StickScreen, sticks_of
 
 # What fits on one line of the status card (64 wide, less its border and padding).
 LINE = 58
 _MARK = {Verdict.ATTENTION: "!!", Verdict.UNKNOWN: "--", Verdict.OK: "ok"}
 ASK = "F6 checks this station: disk, clock, scanner, packs, sync."
+STICK_IN = "A USB stick is in: F7 shows what is on it and syncs it."
 
 
 def doctor_lines(findings: list[Finding]) -> list[str]:
@@ -38,6 +41,7 @@ class TeacherScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5", "refresh", "Refresh"),
         Binding("f6", "check", "Check the station"),
+        Binding("f7", "stick", "USB stick"),
         Binding("f9", "close_kiosk", "Close the kiosk"),
     ]
 
@@ -53,9 +57,26 @@ class TeacherScreen(Screen[None]):
             yield Static(ASK, id="doctor-body")
             yield Static("The class view and the roster screens are not built yet.",
                          id="status-note")
+            yield Static(STICK_IN, id="teacher-stick")
         yield Footer()
 
     def on_mount(self) -> None:
+        self.action_refresh()
+        self.sticks_changed(sticks_of(self.app))
+
+    def sticks_changed(self, sticks: tuple[Stick, ...]) -> None:
+        """Called by the app when a stick comes or goes: F7 is there while one is in."""
+        for line in self.query("#teacher-stick"):
+            line.display = bool(sticks)
+        self.refresh_bindings()
+
+    def action_stick(self) -> None:
+        sticks = sticks_of(self.app)
+        if sticks:
+            self.app.push_screen(StickScreen(self.station, sticks[0]), self._back_from_stick)
+
+    def _back_from_stick(self, _: None) -> None:
+        # A sync may have brought records and packs.
         self.action_refresh()
 
     def action_refresh(self) -> None:
@@ -94,3 +115,8 @@ class TeacherScreen(Screen[None]):
 
     def action_close_kiosk(self) -> None:
         self.app.exit()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stick":
+            return bool(sticks_of(self.app))
+        return True

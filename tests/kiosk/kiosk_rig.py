@@ -19,6 +19,7 @@ from textual.screen import Screen
 
 from engine import badges, roster
 from engine.event import Event
+from engine.firstboot import Places
 from engine.station import Station
 from kiosk.app import PathstoneApp
 
@@ -41,10 +42,11 @@ class FakeMonotonic:
         return self.now
 
 
-def kiosk(station: Station, *, demo: bool = False, monotonic: FakeMonotonic | None = None
-          ) -> PathstoneApp:
+def kiosk(station: Station, *, demo: bool = False, monotonic: FakeMonotonic | None = None,
+          places: Places | None = None) -> PathstoneApp:
+    """The kiosk at 9:30; its sticks under `places` (the machine's own when not given)."""
     return PathstoneApp(station, demo=demo, wall=lambda: NINE_THIRTY,
-                        monotonic=monotonic or FakeMonotonic())
+                        monotonic=monotonic or FakeMonotonic(), places=places or Places())
 
 
 def badge(station: Station, learner: str) -> str:
