@@ -32,9 +32,11 @@ PROFILE_CHANGED = "profile_changed"
 words for `interests` and `ways_of_working`, a text otherwise."""
 GOAL_SET = "goal_set"
 """A goal set or edited: `{"goal": id, "text", "skills": [skill ids], "due": "YYYY-MM-DD"
-or null}`."""
+or null}`.  A goal in the student's own words (no skills) is set with a due date since
+this version; older journals may hold one without, which is read as before."""
 GOAL_ENDED = "goal_ended"
-"""A goal closed: `{"goal": id, "outcome": "met" | "due" | "dropped"}`."""
+"""A goal closed: `{"goal": id, "outcome": "met" | "due" | "dropped"}`.  A skill goal is
+met by mastering its skills; a goal in the student's own words is met when they say so."""
 REFLECTION = "reflection"
 """A learner's reflection on a goal: `{"goal": id, "text"}`."""
 HELP_REQUESTED = "help_requested"
@@ -79,6 +81,11 @@ class Goal:
         done = sum(1 for s in self.skills
                    if s in standings and standings[s].level == Level.MASTERED)
         return done / len(self.skills)
+
+    @property
+    def own_words(self) -> bool:
+        """No skill measures it: the student says when it is met (or its date ends it)."""
+        return not self.skills
 
     def ending(self, standings: Mapping[str, Standing], today: date) -> str | None:
         """`met` or `due` when an open goal should end now, else None."""
@@ -214,8 +221,18 @@ def changed_data(field: str, value: str | list[str]) -> dict[str, Any]:
     return {"field": field, "value": value}
 
 
+class GoalError(PathstoneError):
+    """A goal that cannot be recorded as given."""
+
+
 def goal_data(goal_id: str, text: str, skills: list[str], due: date | None) -> dict[str, Any]:
-    """The data of a `goal_set` event."""
+    """The data of a `goal_set` event.
+
+    A goal in the student's own words needs a due date: no skill's mastery can end it, and
+    a goal that never ends never asks for the reflection.
+    """
+    if not skills and due is None:
+        raise GoalError(f"Goal {goal_id!r} is in the student's own words and has no due date.")
     return {"goal": goal_id, "text": text, "skills": skills,
             "due": due.isoformat() if due is not None else None}
 
@@ -252,6 +269,8 @@ def due_from_text(text: str, today: date) -> date:
 
 def ended_data(goal_id: str, outcome: str) -> dict[str, Any]:
     """The data of a `goal_ended` event."""
+    if outcome not in OUTCOMES:
+        raise GoalError(f"A goal ends {' or '.join(OUTCOMES)}, not {outcome!r}.")
     return {"goal": goal_id, "outcome": outcome}
 
 

@@ -84,6 +84,8 @@ class PathstoneApp(App[None]):
     TITLE = "Pathstone"
     # The palette offers "Quit": a way out of the kiosk for anyone at the keyboard.
     ENABLE_COMMAND_PALETTE = False
+    # The footer is one row that cuts off what passes 80 columns: a screen's keys and these
+    # two must fit in it (tests/kiosk/test_footer.py measures every screen).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f10", "sign_out", "Sign out", priority=True),
         Binding("f1", "help", "I need help"),
@@ -122,11 +124,19 @@ class PathstoneApp(App[None]):
         signals: Textual binds Ctrl+C and Ctrl+Q to the actions below, the others to nothing.
         """
         if self.demo:
+            # The demo shows the kiosk as a student sees it: while one is signed in, F12
+            # still ends the demo but is not in the footer, which holds the student's own
+            # keys (and would not fit 80 columns with it).  Shown wherever nobody is:
+            # the first binding is off during a session (check_action), the second runs.
             self.bind("f12", "quit", description="Quit demo")
+            self.bind("f12", "quit_demo", description="Quit demo", show=False)
 
     async def action_quit(self) -> None:
         if self.demo:
             await super().action_quit()
+
+    async def action_quit_demo(self) -> None:
+        await self.action_quit()
 
     def action_help_quit(self) -> None:
         if self.demo:
@@ -322,4 +332,6 @@ class PathstoneApp(App[None]):
             return self.signed_in and not self.stick_busy
         if action == "help":
             return self.session is not None
+        if action == "quit":
+            return self.session is None
         return True

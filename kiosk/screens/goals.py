@@ -1,5 +1,5 @@
-"""Goals: set one from a skill or in the student's own words, with a date; and reflect
-when it ends (met or due)."""
+"""Goals: set one from a skill or in the student's own words, with a date; say a goal in
+your own words is met; and reflect when a goal ends (met or due)."""
 
 from __future__ import annotations
 
@@ -22,11 +22,89 @@ if TYPE_CHECKING:
     from kiosk.app import PathstoneApp
 
 OWN_WORDS = "own"
-# Days from today; None: the student types a number of days or a date.
+NEW_GOAL = "new"
+# Days from today; None: the student types a number of days or a date; 0: no date, only
+# for a skill goal (mastering the skill ends it; a goal in the student's own words needs
+# a day on which it ends and asks for the reflection).
 DUE_CHOICES: tuple[tuple[str, int | None], ...] = (
     ("In one week", 7), ("In two weeks", 14), ("Another day: I will type it", None),
     ("No date", 0))
 DAY_PROMPT = "Type a number of days (like 10) or a date (like {example}), then press Enter."
+YES, NOT_YET = "yes", "not yet"
+
+
+def goal_line(goal: GoalView) -> str:
+    """A goal as home lists it: how far along (a skill goal), and by when (if dated)."""
+    parts = [f"{round(100 * goal.progress)}%"] if goal.goal.skills else []
+    if goal.goal.due is not None:
+        parts.append(f"by {goal.goal.due:%a %d %b}")
+    return f"  {goal.goal.text}" + (f" ({', '.join(parts)})" if parts else "")
+
+
+class GoalsScreen(Screen[str | None]):
+    """The open goals: choose one in your own words to say it is met, or set a new one.
+
+    Returns NEW_GOAL, the id of the goal the student says they reached (after a "did you
+    do it?"), or None with Esc.  A skill goal is met by mastering its skill, not by saying.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
+
+    def __init__(self, goals: Sequence[GoalView]) -> None:
+        super().__init__()
+        self.goals = {g.goal.id: g for g in goals}
+        self.asking: GoalView | None = None  # the goal "did you do it?" is about
+
+    def compose(self) -> ComposeResult:
+        yield Static("My goals", id="goal-title")
+        with Vertical(id="goal-body", classes="panel"):
+            yield Static(id="goal-question")
+            yield OptionList(id="goal-list")
+            yield Static(id="goal-problem")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_goals()
+
+    def show_goals(self) -> None:
+        self.asking = None
+        self.query_one("#goal-question", Static).update(
+            "Choose a goal you have reached, or set a new goal.")
+        self.query_one("#goal-problem", Static).update("")
+        self._offer([Option("Set a new goal", id=NEW_GOAL),
+                     *(Option(goal_line(g).strip(), id=g.goal.id) for g in self.goals.values())])
+
+    def _offer(self, options: list[Option]) -> None:
+        listed = self.query_one(OptionList)
+        listed.clear_options()
+        listed.add_options(options)
+        listed.highlighted = 0
+        listed.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        picked = event.option.id or ""
+        if self.asking is not None:
+            if picked == YES:
+                self.dismiss(self.asking.goal.id)
+            else:
+                self.show_goals()
+            return
+        goal = self.goals.get(picked)
+        if goal is None:
+            self.dismiss(NEW_GOAL)
+        elif not goal.goal.own_words:
+            self.query_one("#goal-problem", Static).update(
+                "You reach this goal by mastering its skill. Keep practising!")
+        else:
+            self.asking = goal
+            self.query_one("#goal-question", Static).update(
+                f"{goal.goal.text}\n\nDid you do it?")
+            self.query_one("#goal-problem", Static).update("")
+            self._offer([Option("Yes, I did it!", id=YES), Option("Not yet", id=NOT_YET)])
+
+    def action_back(self) -> None:
+        self.dismiss(None)
 
 
 class GoalScreen(Screen[None]):
@@ -49,6 +127,7 @@ class GoalScreen(Screen[None]):
         self.text = ""
         self.goal_skills: list[str] = []
         self.step = "what"
+        self.due_choices = DUE_CHOICES
 
     @property
     def kiosk(self) -> PathstoneApp:
@@ -80,7 +159,7 @@ class GoalScreen(Screen[None]):
             self.text, self.goal_skills = f"Master {title}", [skill]
             self.ask_when()
             return
-        days = DUE_CHOICES[event.option_index][1]
+        days = self.due_choices[event.option_index][1]
         if days is None:
             example = (self.today() + timedelta(days=10)).isoformat()
             self.ask_typed("day", f"{self.text}\n\n{DAY_PROMPT.format(example=example)}",
@@ -116,12 +195,22 @@ class GoalScreen(Screen[None]):
         self.step = "when"
         self.query_one("#goal-question", Static).update(f"{self.text}: by when?")
         self.query_one(TypedAnswer).display = False
+        # A goal in the student's own words is always dated: nothing else would end it.
+        self.due_choices = tuple(choice for choice in DUE_CHOICES
+                                 if self.goal_skills or choice[1] != 0)
         options = self.query_one(OptionList)
         options.clear_options()
-        options.add_options([Option(label) for label, _ in DUE_CHOICES])
+        options.add_options([Option(self.due_label(label, days))
+                             for label, days in self.due_choices])
         options.highlighted = 0
         options.display = True
         options.focus()
+
+    def due_label(self, label: str, days: int | None) -> str:
+        """A choice with the day it means, so the student sees the date they pick."""
+        if not days:
+            return label
+        return f"{label} ({self.today() + timedelta(days=days):%a %d %b})"
 
     def finish(self, due: date | None) -> None:
         self.kiosk.station.record(self.learner, profile.GOAL_SET, profile.goal_data(

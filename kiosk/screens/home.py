@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.console import Group
+from rich.padding import Padding
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,15 +18,23 @@ from textual.widgets.option_list import Option as Choice
 
 from engine import paths
 from engine.errors import PathstoneError
-from engine.learner import GoalView, LearnerView
+from engine.learner import LearnerView
 from engine.mastery import Level
 from engine.paths import Option
+from kiosk import keys
 from kiosk.screens.evidence import EvidenceScreen, status_lines
-from kiosk.screens.goals import GoalScreen, ReflectionScreen
+from kiosk.screens.goals import (
+    NEW_GOAL,
+    GoalScreen,
+    GoalsScreen,
+    ReflectionScreen,
+    goal_line,
+)
 from kiosk.screens.interview import InterviewScreen
 from kiosk.screens.lesson import LessonScreen
 from kiosk.screens.practice import PracticeScreen
 from kiosk.screens.ways import PRACTISE, PROJECT, READ, ProjectsScreen, WaysScreen
+from kiosk.widgets.hanging import hanging, hanging_lines
 
 if TYPE_CHECKING:
     from kiosk.app import PathstoneApp, Session
@@ -35,11 +46,12 @@ _KINDS = {"new": "New", "continue": "Keep going", "review": "Review"}
 class HomeScreen(Screen[None]):
     """Shows the student's path options; each showing is recorded, and so is the pick."""
 
+    # With the app's F10 and F1 these fit 80 columns (tests/kiosk/test_footer.py); the
+    # digits show as one key naming the steps there are (kiosk.keys).
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(str(n), f"choose({n - 1})", "Choose a step", key_display="1-4", show=n == 1)
-          for n in range(1, 5)),
+        *keys.numbered("choose", "Choose a step", paths.MAX_OPTIONS),
         Binding("f6", "interview", "About me"),
-        Binding("f7", "goal", "Set a goal"),
+        Binding("f7", "goals", "My goals"),
     ]
 
     def __init__(self, session: Session) -> None:
@@ -48,6 +60,8 @@ class HomeScreen(Screen[None]):
         self.options: tuple[Option, ...] = ()
         self.offer_id = ""
         self.learner_view: LearnerView | None = None
+        # The "About you" panel as plain lines (indents and all), as the student reads it.
+        self.about = ""
 
     @property
     def kiosk(self) -> PathstoneApp:
@@ -73,10 +87,31 @@ class HomeScreen(Screen[None]):
             if goal.ending is not None:
                 self.app.push_screen(ReflectionScreen(self.session.member.id, goal), self._back)
 
-    def action_goal(self) -> None:
+    def action_goals(self) -> None:
+        """The student's open goals, to say one is met or to set a new one; straight to a
+        new goal when there is none open."""
         view = self.learner_view
         if view is None:
             return
+        open_goals = [g for g in view.goals if g.goal.outcome is None]
+        if open_goals:
+            self.app.push_screen(GoalsScreen(open_goals), self._goal_picked)
+        else:
+            self._new_goal(view)
+
+    def _goal_picked(self, picked: str | None) -> None:
+        view = self.learner_view
+        if picked is None or view is None:
+            return
+        if picked == NEW_GOAL:
+            self._new_goal(view)
+            return
+        goal = next(g for g in view.goals if g.goal.id == picked)
+        # The student says it is met: the same reflection as a goal met by mastery.
+        self.app.push_screen(ReflectionScreen(self.session.member.id, replace(goal, ending="met")),
+                             self._back)
+
+    def _new_goal(self, view: LearnerView) -> None:
         skills = [(skill, self.title_of(skill)) for skill in self.session.curriculum.graph.nodes
                   if view.level(skill) != Level.MASTERED]
         goal_id = f"g{len(view.profile.goals) + 1}"
@@ -99,13 +134,17 @@ class HomeScreen(Screen[None]):
         options = self.query_one("#home-options", OptionList)
         options.clear_options()
         options.add_options([
-            Choice(Text.assemble((f"{n}. {self.title_of(o.skill)}", "bold"),
-                                 f"  ({_KINDS.get(o.kind, o.kind)})\n", ("   " + o.reason, "italic"),
-                                 "\n"), id=o.skill)
+            Choice(Group(hanging(f"{n}. ", Text.assemble((self.title_of(o.skill), "bold"),
+                                                          f"  ({_KINDS.get(o.kind, o.kind)})")),
+                         Padding(Text(o.reason, "italic"), (0, 0, 0, len(f"{n}. "))),
+                         Text()), id=o.skill)
             for n, o in enumerate(view.options, start=1)])
         options.highlighted = 0 if view.options else None
         options.focus()
-        self.query_one("#home-profile", Static).update(self.profile_text(view))
+        self.about = self.profile_text(view)
+        self.query_one("#home-profile", Static).update(hanging_lines(self.about.splitlines()))
+        # The footer names the real range of step keys.
+        self.refresh_bindings()
 
     def profile_text(self, view: LearnerView) -> str:
         lines = []
@@ -131,7 +170,12 @@ class HomeScreen(Screen[None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_choose(event.option_index)
 
-    def action_choose(self, index: int) -> None:
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "choose":
+            return keys.allowed(parameters, len(self.options))
+        return True
+
+    def action_choose(self, index: int, _count: int = 0) -> None:
         if not 0 <= index < len(self.options):
             return
         option = self.options[index]
@@ -173,14 +217,6 @@ class HomeScreen(Screen[None]):
     def _back(self, _: None) -> None:
         """Back from practice or the interview: the options are offered afresh."""
         self.show_view(self.session.view(self.kiosk.station))
-
-
-def goal_line(goal: GoalView) -> str:
-    """A goal as home lists it: how far along (a skill goal), and by when (if dated)."""
-    parts = [f"{round(100 * goal.progress)}%"] if goal.goal.skills else []
-    if goal.goal.due is not None:
-        parts.append(f"by {goal.goal.due:%a %d %b}")
-    return f"  {goal.goal.text}" + (f" ({', '.join(parts)})" if parts else "")
 
 
 def first_sign_in(view: LearnerView) -> bool:

@@ -40,9 +40,9 @@ class TeacherScreen(Screen[None]):
     DEFAULT_CSS = "#doctor-body { margin-bottom: 1; }"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f5", "refresh", "Refresh"),
-        Binding("f6", "check", "Check the station"),
+        Binding("f6", "check", "Check station"),
         Binding("f7", "stick", "USB stick"),
-        Binding("f9", "close_kiosk", "Close the kiosk"),
+        Binding("f9", "close_kiosk", "Close kiosk"),
     ]
 
     def __init__(self, station: Station, probe: Probe = Probe()) -> None:

@@ -13,16 +13,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from kiosk import keys
+
 READ, PRACTISE, PROJECT = "read", "practise", "project"
+WAYS = (READ, PRACTISE, PROJECT)
 
 
 class WaysScreen(ModalScreen[str | None]):
     """Returns READ, PRACTISE or PROJECT (when the skill has one), or None to go back."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "pick('read')", "Read", show=False),
-        Binding("2", "pick('practise')", "Practise", show=False),
-        Binding("3", "pick('project')", "Project", show=False),
+        *keys.numbered("number", "Choose", len(WAYS)),
         Binding("escape", "pick('')", "Back"),
         # A modal screen hides the app's bindings: sign-out must still be one key.
         Binding("f10", "app.sign_out", "Sign out"),
@@ -49,6 +50,14 @@ class WaysScreen(ModalScreen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_pick(event.option.id or "")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The footer names 1-3 with a project, 1-2 without.
+        count = len(WAYS) if self.project else len(WAYS) - 1
+        return keys.allowed(parameters, count) if action == "number" else True
+
+    def action_number(self, index: int, _count: int = 0) -> None:
+        self.action_pick(WAYS[index])
+
     def action_pick(self, way: str) -> None:
         if way != PROJECT or self.project:
             self.dismiss(way or None)
@@ -62,9 +71,8 @@ class ProjectsScreen(ModalScreen[int | None]):
     """Which of a step's projects to do: returns its index, or None to go back."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(str(n), f"pick({n - 1})", "Choose a project", key_display="1-9", show=n == 1)
-          for n in range(1, MAX_PROJECTS + 1)),
-        Binding("escape", "pick(-1)", "Back"),
+        *keys.numbered("pick", "Choose a project", MAX_PROJECTS),
+        Binding("escape", "back", "Back"),
         Binding("f10", "app.sign_out", "Sign out"),
     ]
 
@@ -84,8 +92,13 @@ class ProjectsScreen(ModalScreen[int | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_pick(event.option_index)
 
-    def action_pick(self, index: int) -> None:
-        if index < 0:
-            self.dismiss(None)
-        elif index < len(self.tasks):
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The footer names only the digits of the projects there are.
+        return keys.allowed(parameters, len(self.tasks)) if action == "pick" else True
+
+    def action_pick(self, index: int, _count: int = 0) -> None:
+        if 0 <= index < len(self.tasks):
             self.dismiss(index)
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -83,7 +83,7 @@ class OrderAnswer(Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "move(-1)", "Up", show=False),
         Binding("down", "move(1)", "Down", show=False),
-        Binding("space", "hold", "Take / put down"),
+        Binding("space", "hold", "Move"),
         Binding("enter", "answer", "Answer", key_display="Enter"),
     ]
 

@@ -18,6 +18,7 @@ from engine.profile import (
     SKILL_ASSIGNED,
     SKILL_UNASSIGNED,
     Goal,
+    GoalError,
     assigned_data,
     changed_data,
     ended_data,
@@ -162,3 +163,23 @@ def test_malformed_goal_events_are_skipped(kind: str, data: dict[str, Any],
     assert result.goals == (Goal("g0", "keep me", ("s.a",), None),)
     assert result.assigned == frozenset()
     assert "Skipped 1 profile events" in caplog.text
+
+
+def test_a_goal_in_own_words_needs_a_due_date_and_only_real_outcomes_are_written() -> None:
+    """Nothing else ends a goal in the student's own words, so it is refused without one."""
+    with pytest.raises(GoalError):
+        goal_data("g1", "Read a whole book", [], None)
+    assert goal_data("g1", "Master fractions", ["f.a"], None)["due"] is None  # mastery ends it
+    with pytest.raises(GoalError):
+        ended_data("g1", "won")
+
+
+def test_an_old_undated_goal_in_own_words_is_read_and_can_be_met() -> None:
+    """Journals from before due dates were asked for: the goal is read, never ends by itself,
+    and ends when the student says it is met."""
+    old = event(1, GOAL_SET, {"goal": "g1", "text": "Learn to juggle", "skills": [], "due": None})
+    goal = profile("ana", [old]).goals[0]
+    assert goal == Goal("g1", "Learn to juggle", (), None) and goal.own_words
+    assert goal.ending({}, date(2030, 1, 1)) is None
+    met = profile("ana", [old, event(2, GOAL_ENDED, ended_data("g1", "met"))])
+    assert met.goals[0].outcome == "met" and met.open_goals == ()

@@ -9,19 +9,23 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widget import Widget
 from textual.widgets import Input
 
+from engine import profile
 from engine.station import Station
 from kiosk.app import PathstoneApp
 from kiosk.screens.interview import InterviewScreen
 from kiosk.screens.signin import SignInScreen
 from kiosk.screens.teacher import TeacherScreen
 from tests.kiosk.test_evidence import (
+    FIRST,
     PROJECT_SKILL,
     SHARED_SKILL,
     log_evidence,
@@ -41,6 +45,14 @@ from tests.kiosk.kiosk_rig import (
     wait_for_screen,
     wrong_answer,
 )
+
+
+def set_two_goals(station: Station) -> None:
+    station.record("l1", profile.GOAL_SET, profile.goal_data(
+        "g1", "Read a whole book about the sea", [], NINE_THIRTY.date() + timedelta(days=7)))
+    station.record("l1", profile.GOAL_SET,
+                   profile.goal_data("g2", "Master Unit fractions", [FIRST], None))
+
 
 SIZES = [pytest.param((80, 24), True, id="80x24-16colours"),
          pytest.param((120, 40), False, id="120x40-truecolor")]
@@ -93,6 +105,10 @@ def steps(station: Station, name: str) -> Steps:
             await sign_in(pilot, station)
             await pilot.press("f7", "enter", *"Read a book", "enter", "down", "down", "enter",
                               *"tomorrow", "enter")
+        elif name == "goals":  # two open goals: one in the student's words, one a skill
+            set_two_goals(station)
+            await sign_in(pilot, station)
+            await pilot.press("f7")
         elif name == "interview":
             await scan(pilot, badge(station, "l9"))
             await wait_for_screen(pilot, InterviewScreen)
@@ -120,7 +136,7 @@ def steps(station: Station, name: str) -> Steps:
 
 SCREENS = ["sign-in", "refused", "demo-list", "pin", "teacher", "home", "ways", "lesson",
            "practice", "feedback", "celebration", "idle", "interview", "evidence", "goal",
-           "projects", "reviewed", "goal-date"]
+           "projects", "reviewed", "goal-date", "goals"]
 
 
 @pytest.mark.parametrize("name", SCREENS)
@@ -147,3 +163,28 @@ def test_every_screen_draws_only_glyphs_the_console_font_has() -> None:
                  for c in html.unescape(re.sub(r"<[^>]+>", "", text))}
         foreign = {c for c in shown if not 32 <= ord(c) < 127} - CONSOLE_GLYPHS
         assert not foreign, f"{picture.name} draws {sorted(foreign)}"
+
+
+def drawn_lines(widget: Widget) -> list[str]:
+    """The widget's lines as drawn on the screen, trailing blanks cut."""
+    return [strip.text.rstrip() for strip in widget.render_lines(widget.size.region)]
+
+
+async def test_wrapped_lines_on_home_hang_under_their_text(classroom: Station) -> None:
+    """At 80 columns a long goal and a long step wrap: the rest of each goes under its text,
+    not to the panel's edge, where it would read as a new entry."""
+    classroom.record("l1", profile.GOAL_SET, profile.goal_data(
+        "g1", "Read a whole book about the sea and the fish that live in it", [],
+        NINE_THIRTY.date() + timedelta(days=7)))
+    app = kiosk(classroom)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, classroom)
+        about = drawn_lines(app.screen.query_one("#home-profile"))
+        start = next(n for n, line in enumerate(about) if line.startswith("  Read a whole"))
+        goal = about[start:about.index("", start)]
+        assert len(goal) > 1, "the goal should wrap at 80 columns"
+        assert all(line.startswith("  ") and line[2] != " " for line in goal)
+        steps_drawn = drawn_lines(app.screen.query_one("#home-options"))
+        assert steps_drawn[0].startswith("1. ")
+        assert all(line == "" or line.startswith(("1. ", "2. ", "3. ", "4. ", "   "))
+                   for line in steps_drawn)

@@ -55,7 +55,7 @@ async def test_evidence_is_logged_with_the_students_own_rating_and_shown_as_wait
         await pilot.press("enter")
         await pilot.press("3", "enter")
         assert isinstance(app.screen, HomeScreen)
-        about = str(app.screen.query_one("#home-profile").render())
+        about = app.screen.about
         assert "Waiting for your teacher:" in about and screen.activity["title"] in about
     (logged,) = events_of(classroom, "l1", mastery.EVIDENCE)
     assert logged.data == {"activity": screen.activity["id"],
@@ -117,7 +117,7 @@ async def test_a_proficient_review_shows_on_home_and_masters_the_skill(
         await sign_in(pilot, classroom)
         home = app.screen
         assert isinstance(home, HomeScreen) and home.learner_view is not None
-        about = str(home.query_one("#home-profile").render())
+        about = home.about
         assert "Waiting for your teacher" not in about
         assert "a ribbon\n    Proficient - this skill is mastered" in about
         assert home.learner_view.level(PROJECT_SKILL) == Level.MASTERED

@@ -32,7 +32,7 @@ async def test_a_newcomer_is_interviewed_and_the_answers_are_profile_events(
         await pilot.press("enter")
         await pilot.press("3", "4", "enter")
         await wait_for_screen(pilot, HomeScreen)
-        about = str(app.screen.query_one("#home-profile").render())
+        about = app.screen.about
         assert "cooking, football, drawing" in about and "a nurse" in about
     changed = [e.data for e in events_of(classroom, "l9", profile.PROFILE_CHANGED)]
     assert changed == [profile.changed_data("interests", ["cooking", "football", "drawing"]),

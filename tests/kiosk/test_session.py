@@ -101,6 +101,16 @@ async def test_the_demo_quits_with_the_key_it_shows(classroom: Station) -> None:
     assert app.return_code == 0
 
 
+async def test_over_a_students_screens_the_demo_quits_unshown(classroom: Station) -> None:
+    """The footer holds the student's keys, as on the kiosk; F12 still ends the demo."""
+    app = kiosk(classroom, demo=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, classroom)
+        assert "Quit demo" not in footer_text(pilot)
+        await pilot.press("f12")
+    assert app.return_code == 0
+
+
 async def test_after_sign_out_nothing_of_the_last_student_is_on_any_screen(
         classroom: Station) -> None:
     """Sign in A, work, sign out, sign in B: no screen B can reach shows A's name or records."""
