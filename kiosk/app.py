@@ -162,7 +162,6 @@ class PathstoneApp(App[None]):
         # stops walking through it again and again during every student's session.
         gc.collect()
         gc.freeze()
-        gc.set_threshold(10_000, 10, 10)
 
     def on_unmount(self) -> None:
         if self._reader is not None:

@@ -9,7 +9,6 @@ from pathlib import Path
 from kiosk.commands.common import open_station
 from kiosk.commands.packs import PackLines
 
-
 EX_TEMPFAIL = 75  # sysexits.h: try again later
 
 
@@ -54,8 +53,8 @@ def _usb(args: argparse.Namespace) -> int:
 
 def _net(args: argparse.Namespace) -> int:
     from engine.errors import PathstoneError
-    from engine.sync.enrolment import district_link
     from engine.sync.downloads import fetch_packs
+    from engine.sync.enrolment import district_link
     from engine.sync.net import DistrictUnreachable, NetOptions, sync_net
 
     if args.timeout <= 0 or args.attempts < 1:

@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from kiosk.widgets.footer import KioskFooter
 
 _STARS = "*  *  *  *  *"
 
@@ -30,7 +32,7 @@ class Celebration(ModalScreen[None]):
             yield Static("You did it!", classes="card-title")
             yield Static(f"You have mastered {self.skill_title}.", id="celebrate-text")
             yield Static(_STARS, classes="stars")
-        yield Footer()
+        yield KioskFooter()
 
     def action_done(self) -> None:
         self.dismiss(None)

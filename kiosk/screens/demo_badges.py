@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine.roster import Member
+from kiosk.widgets.footer import KioskFooter
 
 
 class DemoBadges(ModalScreen[Member | None]):
@@ -30,7 +31,7 @@ class DemoBadges(ModalScreen[Member | None]):
             yield OptionList(*(Option(f"{m.name}" + (" (teacher)" if m.role == "teacher" else ""),
                                       id=m.id) for m in self.members.values()),
                              id="demo-list")
-        yield Footer()
+        yield KioskFooter()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(self.members.get(event.option.id or ""))

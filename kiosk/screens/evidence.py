@@ -15,11 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from engine import mastery
 from engine.event import Event
 from kiosk.widgets.answers import Answered, ChoiceAnswer, TypedAnswer
+from kiosk.widgets.footer import KioskFooter
 
 if TYPE_CHECKING:
     from kiosk.app import PathstoneApp
@@ -64,7 +65,7 @@ class EvidenceScreen(Screen[None]):
                          id="evidence-question")
             yield TypedAnswer(placeholder="What I made or did", max_length=MAX_NOTE,
                               id="evidence-note")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#evidence-note").focus(scroll_visible=False)

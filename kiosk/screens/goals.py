@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine import profile
 from engine.learner import GoalView
 from kiosk.widgets.answers import Answered, TypedAnswer
+from kiosk.widgets.footer import KioskFooter
 
 if TYPE_CHECKING:
     from kiosk.app import PathstoneApp
@@ -61,7 +62,7 @@ class GoalsScreen(Screen[str | None]):
             yield Static(id="goal-question")
             yield OptionList(id="goal-list")
             yield Static(id="goal-problem")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.show_goals()
@@ -142,7 +143,7 @@ class GoalScreen(Screen[None]):
                              id="goal-list")
             yield TypedAnswer(max_length=profile.MAX_TEXT, id="goal-typed")
             yield Static(id="goal-problem")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#goal-typed").display = False
@@ -247,7 +248,7 @@ class ReflectionScreen(Screen[None]):
                 id="goal-question")
             yield TypedAnswer(placeholder="A sentence or two", max_length=profile.MAX_TEXT,
                               id="goal-reflection")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.query_one(TypedAnswer).focus()

@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from kiosk.widgets.footer import KioskFooter
 
 MEANWHILE = ("Your teacher has been told and will come to you.\n\n"
              "While you wait: read the lesson again, look at the hints, "
@@ -25,7 +27,7 @@ class HelpOnItsWay(ModalScreen[None]):
         with Vertical(id="help-card", classes="card"):
             yield Static("Help is on its way", classes="card-title")
             yield Static(MEANWHILE, id="help-text")
-        yield Footer()
+        yield KioskFooter()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option as Choice
 
 from engine import paths
@@ -34,6 +34,7 @@ from kiosk.screens.interview import InterviewScreen
 from kiosk.screens.lesson import LessonScreen
 from kiosk.screens.practice import PracticeScreen
 from kiosk.screens.ways import PRACTISE, PROJECT, READ, ProjectsScreen, WaysScreen
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.hanging import hanging, hanging_lines
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ class HomeScreen(Screen[None]):
             with Vertical(id="home-about", classes="panel"):
                 yield Static("About you", classes="panel-title")
                 yield Static(id="home-profile")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         view = self.session.view(self.kiosk.station)

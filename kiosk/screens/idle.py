@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from kiosk.widgets.footer import KioskFooter
 
 
 class IdleWarning(ModalScreen[None]):
@@ -51,7 +53,7 @@ class TurnEnding(ModalScreen[None]):
             yield Static(f"In about {minutes} minute{'s' if minutes != 1 else ''} it is the "
                          "next student's turn. Finish what you are doing; everything you "
                          "did is saved.", id="turn-text")
-        yield Footer()
+        yield KioskFooter()
 
     def action_close(self) -> None:
         self.dismiss(None)

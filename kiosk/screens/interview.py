@@ -15,10 +15,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from engine import profile
 from kiosk.widgets.answers import Answered, ChoiceAnswer, TypedAnswer
+from kiosk.widgets.footer import KioskFooter
 
 if TYPE_CHECKING:
     from kiosk.app import PathstoneApp
@@ -48,7 +49,7 @@ class InterviewScreen(Screen[None]):
         with Vertical(id="interview-body", classes="panel"):
             yield Static(id="interview-question")
             yield Vertical(id="interview-box")
-        yield Footer()
+        yield KioskFooter()
 
     async def on_mount(self) -> None:
         await self.ask()

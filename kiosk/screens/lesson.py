@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Markdown, Static
 
 from kiosk.screens.ways import PRACTISE
+from kiosk.widgets.footer import KioskFooter
 
 
 class LessonScreen(Screen[str | None]):
@@ -30,7 +31,7 @@ class LessonScreen(Screen[str | None]):
         yield Static(f"Lesson: {self.skill_title}", id="lesson-title")
         with VerticalScroll(id="lesson-scroll"):
             yield Markdown(self.markdown, id="lesson-text")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#lesson-scroll").focus()

@@ -8,10 +8,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from engine import roster
 from engine.roster import Member
+from kiosk.widgets.footer import KioskFooter
 
 MAX_TRIES = 3
 
@@ -31,7 +32,7 @@ class PinScreen(ModalScreen[Member | None]):
             yield Static(f"Welcome, {self.member.name}.", classes="card-title")
             yield Static("Type your teacher PIN and press Enter.", id="pin-help")
             yield Input(password=True, max_length=roster.PIN_DIGITS, id="pin")
-        yield Footer()
+        yield KioskFooter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.input.value = ""

@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from engine import checks, mastery
 from engine.learner import LearnerView
 from engine.mastery import Level
 from kiosk.screens.celebrate import Celebration
 from kiosk.widgets.answers import Answered, answer_widget
+from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.meter import MasteryMeter
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class PracticeScreen(Screen[None]):
             yield Vertical(id="answer-box")
             yield Static(id="hints")
             yield Static(id="feedback")
-        yield Footer()
+        yield KioskFooter()
 
     async def on_mount(self) -> None:
         await self.next_item(self.session.view(self.kiosk.station))

@@ -19,7 +19,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from engine.errors import PathstoneError
@@ -33,6 +33,7 @@ from engine.sticks import (
     printable,
     summarise,
 )
+from kiosk.widgets.footer import KioskFooter
 
 if TYPE_CHECKING:
     from engine.packs import StickPack
@@ -179,7 +180,7 @@ class StickScreen(Screen[None]):
             yield Static(f"USB stick {printable(self.stick.name)}", classes="card-title")
             yield Static(READING, id="stick-state", markup=False)
             yield Static("", id="stick-body", markup=False)
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         holding = Holding.of(self.station, {})

@@ -8,13 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from engine.doctor import Finding, Probe, Verdict, examine
 from engine.station import Station
 from engine.sticks import Stick
 from kiosk.screens.stick import StickScreen, sticks_of
+from kiosk.widgets.footer import KioskFooter
 
 # What fits on one line of the status card (64 wide, less its border and padding).
 LINE = 58
@@ -58,7 +59,7 @@ class TeacherScreen(Screen[None]):
             yield Static("The class view and the roster screens are not built yet.",
                          id="status-note")
             yield Static(STICK_IN, id="teacher-stick")
-        yield Footer()
+        yield KioskFooter()
 
     def on_mount(self) -> None:
         self.action_refresh()

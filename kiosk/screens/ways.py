@@ -10,10 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from kiosk import keys
+from kiosk.widgets.footer import KioskFooter
 
 READ, PRACTISE, PROJECT = "read", "practise", "project"
 WAYS = (READ, PRACTISE, PROJECT)
@@ -45,7 +46,7 @@ class WaysScreen(ModalScreen[str | None]):
             if self.project:
                 ways.append(Option("3. Do a project away from the station", id=PROJECT))
             yield OptionList(*ways, id="ways-list")
-        yield Footer()
+        yield KioskFooter()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_pick(event.option.id or "")
@@ -87,7 +88,7 @@ class ProjectsScreen(ModalScreen[int | None]):
             yield Static("Which project do you want to do?")
             yield OptionList(*(Option(f"{n}. {task.get('title', task.get('id', ''))}")
                                for n, task in enumerate(self.tasks, start=1)), id="projects-list")
-        yield Footer()
+        yield KioskFooter()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.action_pick(event.option_index)

@@ -24,14 +24,6 @@ from kiosk.app import PathstoneApp
 from kiosk.screens.interview import InterviewScreen
 from kiosk.screens.signin import SignInScreen
 from kiosk.screens.teacher import TeacherScreen
-from tests.kiosk.test_evidence import (
-    FIRST,
-    PROJECT_SKILL,
-    SHARED_SKILL,
-    log_evidence,
-    master_first_skill,
-    review_evidence,
-)
 from tests.kiosk.kiosk_rig import (
     NINE_THIRTY,
     PIN,
@@ -44,6 +36,14 @@ from tests.kiosk.kiosk_rig import (
     sign_in,
     wait_for_screen,
     wrong_answer,
+)
+from tests.kiosk.test_evidence import (
+    FIRST,
+    PROJECT_SKILL,
+    SHARED_SKILL,
+    log_evidence,
+    master_first_skill,
+    review_evidence,
 )
 
 

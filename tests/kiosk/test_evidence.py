@@ -12,13 +12,13 @@ from kiosk.screens.evidence import EvidenceScreen, status_lines
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.ways import ProjectsScreen, WaysScreen
 from kiosk.widgets.answers import TypedAnswer
+from tests.conftest import run_cli
 from tests.kiosk.kiosk_rig import (
     events_of,
     kiosk,
     right_answer,
     sign_in,
 )
-from tests.conftest import run_cli
 
 FIRST = "fractions.unit-fractions"
 PROJECT_SKILL = "fractions.number-line"

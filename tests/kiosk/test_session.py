@@ -11,6 +11,7 @@ from kiosk.app import SIGN_OUT
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.idle import IdleWarning, TurnEnding
 from kiosk.screens.signin import SignInScreen
+from kiosk.widgets.footer import KioskFooter
 from tests.kiosk.kiosk_rig import (
     LEARNERS,
     FakeMonotonic,
@@ -36,7 +37,8 @@ async def test_sign_out_is_one_key_from_any_screen(classroom: Station) -> None:
 
 
 def footer_text(pilot: Pilot[Any]) -> str:
-    return " ".join(str(k.render()) for k in pilot.app.screen.query("FooterKey"))
+    footer = pilot.app.screen.query_one(KioskFooter)
+    return " ".join(f"{key} {description}" for key, description, _ in footer.keys())
 
 
 async def test_idle_sign_out_counts_down_and_any_key_cancels(classroom: Station) -> None:

@@ -13,6 +13,7 @@ from engine.station import Station
 from kiosk.screens.teacher import ASK, LINE, TeacherScreen, doctor_lines
 from tests.kiosk.kiosk_rig import kiosk
 
+
 def shown(pilot: Pilot[Any]) -> str:
     return str(pilot.app.screen.query_one("#doctor-body", Static).render())
 
