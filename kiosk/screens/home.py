@@ -35,7 +35,7 @@ from kiosk.screens.lesson import LessonScreen
 from kiosk.screens.practice import PracticeScreen
 from kiosk.screens.ways import PRACTISE, PROJECT, READ, ProjectsScreen, WaysScreen
 from kiosk.widgets.footer import KioskFooter
-from kiosk.widgets.hanging import hanging, hanging_lines
+from kiosk.widgets.hanging import Hanging, hanging_lines
 
 if TYPE_CHECKING:
     from kiosk.app import PathstoneApp, Session
@@ -135,7 +135,7 @@ class HomeScreen(Screen[None]):
         options = self.query_one("#home-options", OptionList)
         options.clear_options()
         options.add_options([
-            Choice(Group(hanging(f"{n}. ", Text.assemble((self.title_of(o.skill), "bold"),
+            Choice(Group(Hanging(f"{n}. ", Text.assemble((self.title_of(o.skill), "bold"),
                                                           f"  ({_KINDS.get(o.kind, o.kind)})")),
                          Padding(Text(o.reason, "italic"), (0, 0, 0, len(f"{n}. "))),
                          Text()), id=o.skill)
