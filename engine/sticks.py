@@ -1,6 +1,6 @@
 """USB sticks: which are in, whether each is mounted right now, and what one holds.
 
-The udev rules put an automount at STICKS/<kernel name> (engine.firstboot.Places): while
+The udev rules put an automount at STICKS/<kernel name> (engine.places.Places): while
 a stick is in, the kernel's mount table (/proc/self/mountinfo) has an `autofs` entry
 there, and the stick's own filesystem is mounted over it on first access and unmounted
 by systemd after 2 s without access.  So finding the sticks reads only the sticks
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.errors import PathstoneError
-from engine.firstboot import FILE_NAME as ENROLMENT_FILE
+from engine.places import FILE_NAME as ENROLMENT_FILE
 
 if TYPE_CHECKING:
     from engine.station import Station

@@ -21,8 +21,8 @@ from textual.binding import Binding, BindingType
 from textual.scrollbar import ScrollBar
 
 from engine.event import Event
-from engine.firstboot import Places
 from engine.journal import START, Position
+from engine.places import Places
 from engine.roster import Member
 from engine.scanner import Debouncer, Scan, ScannerNotice, SerialReader
 from engine.station import Station
@@ -33,7 +33,6 @@ from kiosk.screens.help import HelpOnItsWay
 from kiosk.screens.idle import IdleWarning, TurnEnding
 from kiosk.screens.pin import PinScreen
 from kiosk.screens.signin import SignInScreen
-from kiosk.screens.teacher import TeacherScreen
 from kiosk.widgets.scrollbar import WholeCellScrollBarRender
 
 if TYPE_CHECKING:
@@ -48,7 +47,7 @@ COUNTDOWN_SECONDS = 20
 # that start-up stays short (the packs, the learner model, QR codes and Markdown weigh
 # a few hundred milliseconds on a Pi) and the first badge does not wait for them.
 AFTER_START = ("engine.badges", "engine.profile", "engine.learner", "engine.packs",
-                "kiosk.screens.home")
+                "kiosk.screens.home", "kiosk.screens.teacher")
 TURN_WARNING_SECONDS = 60
 
 
@@ -224,6 +223,8 @@ class PathstoneApp(App[None]):
         self.push_screen(HomeScreen(self.session))
 
     def _teacher_checked(self, member: Member | None) -> None:
+        from kiosk.screens.teacher import TeacherScreen
+
         if member is not None:
             self.person = member
             self.station.record(member.id, SIGN_IN, {"method": "badge and PIN"})

@@ -28,7 +28,14 @@ from typing import Self
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from engine import keys
-from engine.packs.content import FORMAT, LAYOUT, PackContent, PackError, check_folder, parse_json
+from engine.packs.content import (
+    FORMAT,
+    LAYOUT,
+    PackContent,
+    PackError,
+    check_folder,
+    parse_json,
+)
 
 SUFFIX = ".pspack"
 MANIFEST = "manifest.json"

@@ -31,7 +31,15 @@ from typing import Any
 from engine import keys
 from engine.atomic import fsync_directory
 from engine.packs.archive import MANIFEST, SIGNATURE, PackFile, Progress
-from engine.packs.content import PackContent, PackError, Skill, check_folder, find_cycle, load_folder, version_key
+from engine.packs.content import (
+    PackContent,
+    PackError,
+    Skill,
+    check_folder,
+    find_cycle,
+    load_folder,
+    version_key,
+)
 
 PACKS = "packs"
 _STORE = ".store"

@@ -10,8 +10,8 @@ Replies are untrusted: size-capped, parsed, checked; any refusal is one sentence
 
 from __future__ import annotations
 
-import gzip
 import contextlib
+import gzip
 import http.client
 import json
 import random

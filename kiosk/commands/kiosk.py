@@ -13,7 +13,7 @@ from engine.station import Station, default_home, is_station
 from kiosk.commands.common import home_of
 
 if TYPE_CHECKING:
-    from engine.firstboot import Places
+    from engine.places import Places
 
 DEMO_SCHOOL = "Hillside Primary (demo)"
 
@@ -33,7 +33,7 @@ def register(commands: argparse._SubParsersAction, home: argparse.ArgumentParser
 
 
 def _places(args: argparse.Namespace) -> Places:
-    from engine.firstboot import Places
+    from engine.places import Places
 
     return Places(sticks_folder=args.sticks)
 

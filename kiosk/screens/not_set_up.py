@@ -15,7 +15,8 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
-from engine.firstboot import FILE_NAME, Outcome, Places, try_enrol
+from engine.firstboot import Outcome, try_enrol
+from engine.places import FILE_NAME, Places
 from kiosk import systemd_notify
 
 # How often the places are looked at again: soon enough after a stick is plugged in.

@@ -10,8 +10,8 @@ import pytest
 from engine import doctor
 from engine.clock import HLC
 from engine.doctor import Finding, Probe, Verdict
-from engine.sync import peers
 from engine.station import Station
+from engine.sync import peers
 from tests.conftest import run_cli
 
 GB = 1024**3

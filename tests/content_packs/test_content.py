@@ -17,7 +17,12 @@ from typing import Any
 
 import pytest
 
-from tests.content_packs.arithmetic import evaluate, in_lowest_terms, is_whole_number, parse_number
+from tests.content_packs.arithmetic import (
+    evaluate,
+    in_lowest_terms,
+    is_whole_number,
+    parse_number,
+)
 
 CONTENT = Path(__file__).resolve().parents[2] / "content_packs"
 PACK_DIRS = sorted(p.parent for p in CONTENT.glob("*/pack.json"))

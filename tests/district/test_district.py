@@ -244,7 +244,12 @@ def test_school_without_district_adds_a_station_then_joins_a_district(tmp_path):
 
 def test_enrolment_carries_trusted_pack_keys_and_refuses_a_bad_one(tmp_path):
     from engine import keys
-    from engine.sync.enrolment import Enrolment, enrol, school_enrolment, write_enrolment
+    from engine.sync.enrolment import (
+        Enrolment,
+        enrol,
+        school_enrolment,
+        write_enrolment,
+    )
 
     data = tmp_path / "district"
     school = add_school(data)

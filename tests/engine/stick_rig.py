@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from engine.firstboot import Places
+from engine.places import Places
 from engine.station import Station
 from engine.sync.usb import FOLDER, sync_usb
 from tests.engine import badpacks

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.firstboot import FILE_NAME, Places, try_enrol
+from engine.firstboot import try_enrol
+from engine.places import FILE_NAME, Places
 from engine.station import Station, is_station
 from engine.sync.enrolment import Enrolment, write_enrolment
 

@@ -1,7 +1,16 @@
 from __future__ import annotations
 
 from engine.event import Event
-from engine.mastery import ANSWER, DAY_MS, Level, NInARow, Recall, Skill, Standing, standings
+from engine.mastery import (
+    ANSWER,
+    DAY_MS,
+    Level,
+    NInARow,
+    Recall,
+    Skill,
+    Standing,
+    standings,
+)
 from engine.review import FIRST_DAYS, LAPSE_DAYS, due_reviews, next_review, reviews
 
 START = 1_700_000_000_000

@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from engine import sticks
-from engine.firstboot import Places
+from engine.places import Places
 from engine.station import Station
 from engine.sticks import (
     TAKEN_OUT,

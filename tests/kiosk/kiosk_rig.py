@@ -19,7 +19,7 @@ from textual.screen import Screen
 
 from engine import badges, roster
 from engine.event import Event
-from engine.firstboot import Places
+from engine.places import Places
 from engine.station import Station
 from kiosk.app import PathstoneApp
 

@@ -12,7 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from engine.firstboot import FILE_NAME, Places
+from engine.places import FILE_NAME, Places
 from engine.station import Station, is_station
 from engine.sync.enrolment import Enrolment, enrol, read_enrolment, write_enrolment
 from kiosk.app import PathstoneApp

@@ -22,7 +22,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from engine import keys, packs
-from engine.firstboot import Places
+from engine.places import Places
 from engine.station import Station
 from engine.sticks import TAKEN_OUT, Contents, PackOnStick
 from engine.sync import bundle

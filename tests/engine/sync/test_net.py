@@ -24,7 +24,14 @@ from engine.station import Station
 from engine.sync.net import NetError, NetOptions, sync_net
 from tests.conftest import run_cli
 from tests.district.helpers import (
-    PATHSTONE, CuttingProxy, Server, add_school, enrolled, ids, running, token_of,
+    PATHSTONE,
+    CuttingProxy,
+    Server,
+    add_school,
+    enrolled,
+    ids,
+    running,
+    token_of,
 )
 from tests.engine.sync.conftest import record_some
 
