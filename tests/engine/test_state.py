@@ -92,3 +92,21 @@ def test_the_storage_replaces_the_file_instead_of_rewriting_it(tmp_path: Path) -
     assert os.stat(path).st_ino != first_inode
     assert storage.read() == {"t": {"1": {"a": 2}}}
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_two_processes_writing_the_state_leave_it_as_the_journal_says(home: Path) -> None:
+    """The kiosk and the weekly sync (or a roster import) each keep the state file of one
+    station home, and each writes it whole after folding the journal in: whoever writes
+    last, the file adds up the journal, as a rebuild from nothing would."""
+    populated(home)
+    with Station.open(home) as kiosk, Station.open(home) as sync:
+        for n in range(3):
+            sync.record(f"new{n}", *roster.added(f"New {n}", "5"))
+            sync.state.refresh(sync.journal)
+            kiosk.record("t0", "sign_in", {"method": "badge"})  # the kiosk's own event
+            sync.change_setting("turn_minutes", str(10 + n))
+            kiosk.state.refresh(kiosk.journal)  # written last, from its older cache
+        assert {s.member.name for s in kiosk.state.learners()} >= {"New 0", "New 1", "New 2"}
+    written = snapshot(home)
+    (home / "state.json").unlink()
+    assert snapshot(home) == written
