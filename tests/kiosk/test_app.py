@@ -155,14 +155,18 @@ CONSOLE_GLYPHS = set("\n\xa0•─│┌┐└┘═║╔╗╚╝█░")
 _SVG_TEXT = re.compile(r"<text[^>]*>(.*?)</text>", re.S)
 
 
+def glyphs_the_console_lacks(picture: Path) -> list[str]:
+    """The characters a snapshot draws that the Linux console font has no glyph for."""
+    shown = {c for text in _SVG_TEXT.findall(picture.read_text(encoding="utf-8"))
+             for c in html.unescape(re.sub(r"<[^>]+>", "", text))}
+    return sorted({c for c in shown if not 32 <= ord(c) < 127} - CONSOLE_GLYPHS)
+
+
 def test_every_screen_draws_only_glyphs_the_console_font_has() -> None:
     pictures = sorted((Path(__file__).parent / "__snapshots__" / "test_app").glob("*.svg"))
     assert len(pictures) == 2 * len(SCREENS)
     for picture in pictures:
-        shown = {c for text in _SVG_TEXT.findall(picture.read_text(encoding="utf-8"))
-                 for c in html.unescape(re.sub(r"<[^>]+>", "", text))}
-        foreign = {c for c in shown if not 32 <= ord(c) < 127} - CONSOLE_GLYPHS
-        assert not foreign, f"{picture.name} draws {sorted(foreign)}"
+        assert not glyphs_the_console_lacks(picture), picture.name
 
 
 def drawn_lines(widget: Widget) -> list[str]:

@@ -8,8 +8,6 @@ filesystem stacked on top while it is mounted.
 
 from __future__ import annotations
 
-import html
-import re
 import shutil
 import threading
 from collections.abc import Awaitable, Callable
@@ -54,7 +52,7 @@ from tests.kiosk.kiosk_rig import (
     sign_in,
     wait_for_screen,
 )
-from tests.kiosk.test_app import CONSOLE_GLYPHS, SIZES
+from tests.kiosk.test_app import SIZES, glyphs_the_console_lacks
 
 SIBLING = "st5555555555"
 
@@ -287,14 +285,8 @@ def test_stick_snapshot(snap_compare: Any, classroom: Station, tmp_path: Path,
     assert snap_compare(app, terminal_size=size, run_before=steps(classroom, places, name))
 
 
-_SVG_TEXT = re.compile(r"<text[^>]*>(.*?)</text>", re.DOTALL)
-
-
 def test_the_stick_pictures_draw_only_glyphs_the_console_font_has() -> None:
     pictures = sorted((Path(__file__).parent / "__snapshots__" / "test_stick").glob("*.svg"))
     assert len(pictures) == 2 * len(STICK_SCREENS)
     for picture in pictures:
-        shown = {c for text in _SVG_TEXT.findall(picture.read_text(encoding="utf-8"))
-                 for c in html.unescape(re.sub(r"<[^>]+>", "", text))}
-        foreign = {c for c in shown if not 32 <= ord(c) < 127} - CONSOLE_GLYPHS
-        assert not foreign, f"{picture.name} draws {sorted(foreign)}"
+        assert not glyphs_the_console_lacks(picture), picture.name
