@@ -38,6 +38,7 @@ from kiosk.widgets.scrollbar import WholeCellScrollBarRender
 if TYPE_CHECKING:
     from engine.learner import Curriculum, LearnerView
     from engine.packs import Catalog
+    from kiosk.screens.home import HomeScreen
 
 SIGN_IN = "sign_in"
 SIGN_OUT = "sign_out"
@@ -112,6 +113,7 @@ class PathstoneApp(App[None]):
         self._debouncer = Debouncer()
         self._reader: SerialReader | None = None
         self._teaching: tuple[int, Catalog, Curriculum] | None = None
+        self._home: HomeScreen | None = None  # made at the first sign-in, then kept
         self._last_key = self._turn_began = monotonic()
         self._turn_warned = False
         self._lock_keys()
@@ -220,7 +222,11 @@ class PathstoneApp(App[None]):
         self.station.record(member.id, SIGN_IN, {"method": method})
         self._last_key = self._turn_began = self.monotonic()
         self._turn_warned = False
-        self.push_screen(HomeScreen(self.session))
+        if self._home is None:
+            self._home = HomeScreen()
+            self.install_screen(self._home, name="home")
+        self.push_screen(self._home)
+        self._home.begin(self.session)
 
     def _teacher_checked(self, member: Member | None) -> None:
         from kiosk.screens.teacher import TeacherScreen
@@ -302,6 +308,8 @@ class PathstoneApp(App[None]):
         self.person = self.session = None
         while not isinstance(self.screen, SignInScreen):
             self.pop_screen()
+        if self._home is not None and self._home.is_mounted:
+            self._home.end()
         self.screen.reset()
         self.call_after_refresh(self._tidy_up)
 

@@ -45,7 +45,12 @@ _KINDS = {"new": "New", "continue": "Keep going", "review": "Review"}
 
 
 class HomeScreen(Screen[None]):
-    """Shows the student's path options; each showing is recorded, and so is the pick."""
+    """Shows the student's path options; each showing is recorded, and so is the pick.
+
+    One home screen serves every student in turn (`begin` at sign-in, `end` at sign-out):
+    drawing a screen the first time costs Textual far more than drawing new words on one
+    it has drawn before, and a student waits for it after every badge scan.
+    """
 
     # With the app's F10 and F1 these fit 80 columns (tests/kiosk/test_footer.py); the
     # digits show as one key naming the steps there are (kiosk.keys).
@@ -55,9 +60,9 @@ class HomeScreen(Screen[None]):
         Binding("f7", "goals", "My goals"),
     ]
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.session = session
+        self._session: Session | None = None
         self.options: tuple[Option, ...] = ()
         self.offer_id = ""
         self.learner_view: LearnerView | None = None
@@ -68,8 +73,13 @@ class HomeScreen(Screen[None]):
     def kiosk(self) -> PathstoneApp:
         return self.app  # type: ignore[return-value]
 
+    @property
+    def session(self) -> Session:
+        assert self._session is not None, "home shows a student only between begin and end"
+        return self._session
+
     def compose(self) -> ComposeResult:
-        yield Static(f"Hello, {self.session.member.name}!", id="home-greeting")
+        yield Static(id="home-greeting")
         with Horizontal(id="home-body"):
             with Vertical(id="home-paths", classes="panel"):
                 yield Static("What would you like to do next?", classes="panel-title")
@@ -79,7 +89,18 @@ class HomeScreen(Screen[None]):
                 yield Static(id="home-profile")
         yield KioskFooter()
 
+    def begin(self, session: Session) -> None:
+        """Show `session`'s student; the app calls it once this screen is on top."""
+        self._session = session
+        if self.is_mounted:
+            self._welcome()
+
     def on_mount(self) -> None:
+        if self._session is not None:
+            self._welcome()
+
+    def _welcome(self) -> None:
+        self.query_one("#home-greeting", Static).update(f"Hello, {self.session.member.name}!")
         view = self.session.view(self.kiosk.station)
         self.show_view(view)
         if first_sign_in(view):
@@ -87,6 +108,14 @@ class HomeScreen(Screen[None]):
         for goal in view.goals:
             if goal.ending is not None:
                 self.app.push_screen(ReflectionScreen(self.session.member.id, goal), self._back)
+
+    def end(self) -> None:
+        """Forget the student: nothing of theirs stays here for whoever signs in next."""
+        self._session = self.learner_view = None
+        self.options, self.offer_id, self.about = (), "", ""
+        self.query_one("#home-greeting", Static).update("")
+        self.query_one("#home-options", OptionList).clear_options()
+        self.query_one("#home-profile", Static).update("")
 
     def action_goals(self) -> None:
         """The student's open goals, to say one is met or to set a new one; straight to a

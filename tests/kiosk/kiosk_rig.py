@@ -76,7 +76,7 @@ async def scan(pilot: Pilot[Any], text: str) -> None:
 
 async def wait_for_screen(pilot: Pilot[Any], kind: type[Screen[Any]], seconds: float = 5.0) -> None:
     for _ in range(int(seconds / 0.01)):
-        if isinstance(pilot.app.screen, kind):
+        if isinstance(pilot.app.screen, kind) and pilot.app.screen.is_mounted:
             return
         await pilot.pause(0.01)
     raise AssertionError(f"still on {pilot.app.screen!r}, not {kind.__name__}")

@@ -124,6 +124,10 @@ async def test_after_sign_out_nothing_of_the_last_student_is_on_any_screen(
         await answer(pilot, right_answer(item))
         await pilot.press("f10")
         assert LEARNERS[0] not in visible_text(pilot)
+        # The home screen is kept for the next student, empty.
+        home = app.get_screen("home")
+        assert isinstance(home, HomeScreen) and not (home.options or home.about)
+        assert not any(LEARNERS[0] in str(w.render()) for w in home.query("Static"))
         await sign_in(pilot, classroom, "l2")
         seen = [visible_text(pilot)]
         for keys in (("1",), ("1",), ("escape", "1", "2"), ("escape",)):

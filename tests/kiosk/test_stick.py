@@ -188,6 +188,8 @@ async def test_while_it_writes_nobody_leaves_and_a_plain_folder_is_safe_at_once(
         app.tick_idle()
         await pilot.pause()
         assert isinstance(app.screen, StickScreen) and app.signed_in
+        # The teacher is back at the keyboard, or the idle sign-out would follow the sync.
+        await pilot.press("down")
         go_on.set()
         await app.workers.wait_for_complete()
         await pilot.pause()
