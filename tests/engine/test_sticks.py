@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -288,3 +289,29 @@ def test_the_summary_line_for_a_sticks_folder_that_is_not_a_folder(home: Path, p
     places.sticks.write_text("a file where the folder should be")
     assert find_sticks(places.sticks, places.mountinfo) == ()
     assert escaped("a b\\c") == "a\\040b\\134c"
+
+
+@pytest.fixture
+def mounted_stick(tmp_path: Path) -> Iterator[Path]:
+    """A real mount (tmpfs standing in for a stick's vfat) under a sticks folder whose
+    name the kernel must escape in its mount table; unmounted again at the end."""
+    folder = tmp_path / "sticks folder" / "sdz1"
+    folder.mkdir(parents=True)
+    mount = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)],
+                           capture_output=True, text=True, check=False)
+    if mount.returncode != 0:
+        pytest.skip(f"this machine does not let the tests mount ({mount.stderr.strip()})")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True, check=False)
+
+
+def test_the_kernels_own_table_shows_a_stick_mounted_then_unmounted(mounted_stick: Path) -> None:
+    places = Places(sticks_folder=mounted_stick.parent)  # the machine's real mount table
+    (mounted_stick / "notes.txt").write_text("on the stick")
+    (stick,) = find_sticks(places.sticks, places.mountinfo)
+    assert (stick.name, stick.filesystem, stick.mounted) == ("sdz1", "tmpfs", True)
+    subprocess.run(["umount", str(mounted_stick)], check=True)
+    # What is left is the empty mount point of a stick taken out: no stick.
+    assert find_sticks(places.sticks, places.mountinfo) == ()
