@@ -67,6 +67,7 @@ class Session:
     _read_to: Position = START
 
     def history(self, station: Station) -> list[Event]:
+        """The learner's whole history, read from the journal as far as is new."""
         new, self._read_to = station.journal.history_after(self.member.id, self._read_to)
         self._history.extend(new)
         return self._history
@@ -84,8 +85,8 @@ class PathstoneApp(App[None]):
     TITLE = "Pathstone"
     # The palette offers "Quit": a way out of the kiosk for anyone at the keyboard.
     ENABLE_COMMAND_PALETTE = False
-    # The footer is one row that cuts off what passes 80 columns: a screen's keys and these
-    # two must fit in it (tests/kiosk/test_footer.py measures every screen).
+    # A screen's keys and these two fit one footer row of 80 columns; a second row would
+    # take a line from the screen (tests/kiosk/test_footer.py measures every screen).
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f10", "sign_out", "Sign out", priority=True),
         Binding("f1", "help", "I need help"),

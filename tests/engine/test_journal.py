@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.event import Event, EventError
-from engine.journal import Journal, JournalConflict
+from engine.journal import START, Journal, JournalConflict
 from engine.segments import decode_line, encode_line
 
 ORIGIN = "st1"
@@ -58,6 +58,19 @@ def test_history_uses_the_index_and_matches_a_full_scan(tmp_path: Path) -> None:
         scanned = [e for _, e in journal.scan() if e.learner == "l2"]
         assert journal.history("l2") == scanned
         assert [e.data["n"] for e in scanned] == list(range(2, 60, 4))
+
+
+def test_history_after_a_position_reads_only_what_came_since(tmp_path: Path) -> None:
+    with Journal.open(tmp_path, ORIGIN, segment_bytes=2_000) as journal:
+        fill(journal, 30, learners=2)
+        first, where = journal.history_after("l1", START)
+        assert first == journal.history("l1")
+        assert journal.history_after("l1", where) == ([], where)
+        fill(journal, 30, learners=2)  # on into later segments
+        journal.merge([foreign("stother", 1, "l1", n=-1)])
+        later, then = journal.history_after("l1", where)
+        assert first + later == journal.history("l1")
+        assert [e.data["n"] for e in later][-1] == -1 and then > where
 
 
 def test_a_torn_tail_is_dropped_kept_aside_and_appends_carry_on(tmp_path: Path) -> None:
