@@ -8,6 +8,8 @@ A journal directory holds:
     lock                 flock'd by whoever appends or repairs, so two processes
                          (the kiosk and a sync run, say) never interleave writes
     damaged/             torn tails cut off the last segment, kept, never deleted
+    copies/              learners' histories kept by the kiosk for quick sign-ins
+                         (engine.history_copies); derived, safe to delete
 
 An append returns only after its line is on disk (fdatasync).  The index is written
 after the segment and is allowed to lag it (SQLite WAL without a sync per commit): on
@@ -23,12 +25,12 @@ import fcntl
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from engine import segments
+from engine import history_copies, segments
 from engine.atomic import fsync_directory
 from engine.clock import HLC, ZERO, HybridClock, wall_clock_ms
 from engine.errors import PathstoneError
@@ -36,6 +38,7 @@ from engine.event import Event, EventError
 from engine.journal_index import JournalIndex, Row
 
 SEGMENT_BYTES = 32 * 1024 * 1024
+COPIES = "copies"
 
 
 class JournalError(PathstoneError):
@@ -270,6 +273,21 @@ class Journal:
             segment, offset, length = where[-1]
             after = Position(segment, offset + length + 1)
         return [event for event in segments.decode_indexed(lines) if event], after
+
+    def history_copy(self, learner: str) -> tuple[list[Event], Position]:
+        """The learner's history as far as its kept copy goes, and where that is in the
+        journal; ([], START) without a copy to trust (engine.history_copies)."""
+        events, read_to = history_copies.load(self.path / COPIES, learner, self._ends_at)
+        return events, Position(*read_to)
+
+    def keep_history(self, learner: str, events: Sequence[Event], read_to: Position) -> None:
+        """Keep a copy of the learner's history `events`, which ends at `read_to`."""
+        history_copies.save(self.path / COPIES, learner, events, read_to)
+
+    def _ends_at(self, learner: str, event_id: str, read_to: tuple[int, int]) -> bool:
+        origin, _, seq = event_id.rpartition(":")
+        where = self._index.location(origin, int(seq)) if seq.isdigit() else None
+        return where is not None and (where[0], where[1] + where[2] + 1) == tuple(read_to)
 
     def scan(self, start: Position = START) -> Iterator[tuple[Position, Event]]:
         """Every good event from `start` on, in journal order, with the position after it."""

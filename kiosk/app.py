@@ -50,6 +50,9 @@ COUNTDOWN_SECONDS = 20
 AFTER_START = ("engine.badges", "engine.profile", "engine.learner", "engine.packs",
                 "kiosk.screens.home", "kiosk.screens.teacher")
 TURN_WARNING_SECONDS = 60
+# A learner's history is copied for quick sign-ins once this many events are not in the
+# copy: below that, reading them from the journal is quick anyway.
+COPY_AFTER = 1_000
 
 
 @dataclass
@@ -65,12 +68,22 @@ class Session:
     curriculum: Curriculum
     _history: list[Event] = field(default_factory=list, repr=False)
     _read_to: Position = START
+    _copied: int = 0  # how many events of the history came from its kept copy
 
     def history(self, station: Station) -> list[Event]:
-        """The learner's whole history, read from the journal as far as is new."""
+        """The learner's whole history: its kept copy, then from the journal what is new."""
+        if self._read_to == START:
+            self._history, self._read_to = station.journal.history_copy(self.member.id)
+            self._copied = len(self._history)
         new, self._read_to = station.journal.history_after(self.member.id, self._read_to)
         self._history.extend(new)
         return self._history
+
+    def keep_copy(self, station: Station) -> None:
+        """After the session: copy the history again once the copy lags far behind (a
+        copy is rewritten whole, and the station's SD card wears with every write)."""
+        if len(self._history) - self._copied >= COPY_AFTER:
+            station.journal.keep_history(self.member.id, self._history, self._read_to)
 
     def view(self, station: Station) -> LearnerView:
         """The learner's standing now, from their whole history."""
@@ -306,20 +319,23 @@ class PathstoneApp(App[None]):
         """Back to the sign-in screen; every screen that showed the student is dropped."""
         if self.person is not None:
             self.station.record(self.person.id, SIGN_OUT, {"reason": reason})
-        self.person = self.session = None
+        ended, self.person, self.session = self.session, None, None
         while not isinstance(self.screen, SignInScreen):
             self.pop_screen()
         if self._home is not None and self._home.is_mounted:
             self._home.end()
         self.screen.reset()
-        self.call_after_refresh(self._tidy_up)
+        self.call_after_refresh(self._tidy_up, ended)
 
-    def _tidy_up(self) -> None:
+    def _tidy_up(self, ended: Session | None) -> None:
         """The session's leftovers, dealt with while the sign-in screen waits for a badge
         rather than in the middle of the next student's sign-in: its events are folded
-        into the state, and the screens it showed are freed (Textual's widgets refer to
-        each other in cycles, which only a full garbage collection frees)."""
+        into the state, the student's history is copied if due, and the screens it
+        showed are freed (Textual's widgets refer to each other in cycles, which only a
+        full garbage collection frees)."""
         self.station.state.refresh(self.station.journal)
+        if ended is not None:
+            ended.keep_copy(self.station)
         gc.collect()
 
     def action_help(self) -> None:

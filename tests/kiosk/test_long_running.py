@@ -8,10 +8,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from textual.dom import DOMNode
 
 from engine import badges, mastery, roster
+from engine.event import Event
+from engine.journal import COPIES, START, Position
 from engine.station import Station
+from kiosk import app as kiosk_app
 from kiosk.screens.interview import InterviewScreen
 from tests.kiosk.kiosk_rig import kiosk, scan, sign_in, wait_for_screen
 
@@ -67,3 +71,27 @@ async def test_signing_in_and_out_leaves_no_widgets_behind(classroom: Station) -
                                   if isinstance(o, DOMNode)))
         # A widget of the last session may still wait for a timer; none may pile up.
         assert (counts[-1] - counts[1]).total() <= 1, counts[-1] - counts[1]
+
+
+async def test_a_history_is_copied_after_sign_out_and_the_copy_used_at_the_next(
+        classroom: Station, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kiosk_app, "COPY_AFTER", 3)
+    reads: list[Position] = []
+    real = classroom.journal.history_after
+
+    def history_after(learner: str, after: Position) -> tuple[list[Event], Position]:
+        reads.append(after)
+        return real(learner, after)
+
+    monkeypatch.setattr(classroom.journal, "history_after", history_after)
+    app = kiosk(classroom)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, classroom)
+        await pilot.press("f10")
+        await pilot.pause()
+        assert (classroom.home / "journal" / COPIES / "l1.history").is_file()
+        reads.clear()
+        await sign_in(pilot, classroom)
+        assert app.session is not None
+        assert reads and reads[0] != START  # only what came after the copy
+        assert app.session.history(classroom) == classroom.journal.history("l1")
