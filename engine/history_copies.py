@@ -36,7 +36,7 @@ def load(folder: Path, learner: str, ends_at: EndsCheck) -> tuple[list[Event], t
     if not is_valid_name(learner):
         return nothing
     try:
-        header, _, body = (folder / f"{learner}{_SUFFIX}").read_bytes().partition(b"\n")
+        header, _, body = path(folder, learner).read_bytes().partition(b"\n")
         meta = json.loads(header)
         if (meta["format"] != FORMAT or meta["learner"] != learner
                 or zlib.crc32(body) != meta["crc"]):
@@ -60,4 +60,9 @@ def save(folder: Path, learner: str, events: Sequence[Event], read_to: tuple[int
     header = json.dumps({"format": FORMAT, "learner": learner, "last": events[-1].id,
                          "read_to": list(read_to), "crc": zlib.crc32(body)}).encode()
     folder.mkdir(exist_ok=True)
-    write_atomically(folder / f"{learner}{_SUFFIX}", header + b"\n" + body, mode=0o600)
+    write_atomically(path(folder, learner), header + b"\n" + body, mode=0o600)
+
+
+def path(folder: Path, learner: str) -> Path:
+    """Where the copy of a learner's history is kept (a valid learner id is a file name)."""
+    return folder / f"{learner}{_SUFFIX}"

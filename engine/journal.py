@@ -284,6 +284,16 @@ class Journal:
         """Keep a copy of the learner's history `events`, which ends at `read_to`."""
         history_copies.save(self.path / COPIES, learner, events, read_to)
 
+    def copy_history_if_behind(self, learner: str, behind: int) -> bool:
+        """Copy the learner's history again when `behind` or more of their events are not
+        in its copy; True when it did."""
+        events, read_to = self.history_copy(learner)
+        new, read_to = self.history_after(learner, read_to)
+        if len(new) < behind:
+            return False
+        self.keep_history(learner, events + new, read_to)
+        return True
+
     def _ends_at(self, learner: str, event_id: str, read_to: tuple[int, int]) -> bool:
         origin, _, seq = event_id.rpartition(":")
         where = self._index.location(origin, int(seq)) if seq.isdigit() else None

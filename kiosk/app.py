@@ -128,6 +128,7 @@ class PathstoneApp(App[None]):
         self._reader: SerialReader | None = None
         self._teaching: tuple[int, Catalog, Curriculum] | None = None
         self._home: HomeScreen | None = None  # made at the first sign-in, then kept
+        self._to_copy: list[str] | None = None  # learners whose history copy to check
         self._last_key = self._turn_began = monotonic()
         self._turn_warned = False
         self._lock_keys()
@@ -264,6 +265,18 @@ class PathstoneApp(App[None]):
         self.tick_idle()
         self.tick_turn()
         self.look_for_sticks()
+        if self.person is None:
+            self.copy_a_history()
+
+    def copy_a_history(self) -> None:
+        """While nobody is signed in, bring one learner's history copy up to date (one a
+        second: a read of their history, and a write when due), so that a first sign-in
+        a few minutes after start-up, or after a sync brought many events, is as quick
+        as any other."""
+        if self._to_copy is None:
+            self._to_copy = [s.member.id for s in self.station.state.learners()]
+        if self._to_copy:
+            self.station.journal.copy_history_if_behind(self._to_copy.pop(), COPY_AFTER)
 
     # -- USB sticks ----------------------------------------------------------------------
 

@@ -66,3 +66,14 @@ def test_a_learner_id_is_never_a_path(tmp_path: Path) -> None:
         events, read_to = journal.history_after("l1", START)
         journal.keep_history("../l1", events, read_to)
         assert not (tmp_path / "l1.history").exists()
+
+
+def test_a_copy_is_made_again_only_once_far_enough_behind(tmp_path: Path) -> None:
+    with copied(tmp_path) as journal:
+        before = (tmp_path / COPIES / "l1.history").read_bytes()
+        fill(journal, 9)  # three more of l1's
+        assert not journal.copy_history_if_behind("l1", 4)
+        assert (tmp_path / COPIES / "l1.history").read_bytes() == before
+        assert journal.copy_history_if_behind("l1", 3)
+        events, read_to = journal.history_copy("l1")
+        assert events == journal.history("l1") and journal.history_after("l1", read_to)[0] == []

@@ -95,3 +95,22 @@ async def test_a_history_is_copied_after_sign_out_and_the_copy_used_at_the_next(
         assert app.session is not None
         assert reads and reads[0] != START  # only what came after the copy
         assert app.session.history(classroom) == classroom.journal.history("l1")
+
+
+async def test_while_nobody_is_signed_in_the_kiosk_copies_histories_one_a_tick(
+        classroom: Station, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(kiosk_app, "COPY_AFTER", 1)
+    copies = classroom.home / "journal" / COPIES
+    app = kiosk(classroom)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, classroom)
+        app.tick()  # a student is signed in: nothing is copied
+        assert not copies.exists()
+        await pilot.press("f10")
+        await pilot.pause()
+        for _ in range(len(classroom.state.learners())):
+            app.tick()
+    assert {p.name for p in copies.iterdir()} >= {"l1.history", "l2.history"}
+    for learner in ("l1", "l2"):
+        events, read_to = classroom.journal.history_copy(learner)
+        assert events == classroom.journal.history(learner)
