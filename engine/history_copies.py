@@ -25,8 +25,8 @@ from engine.event import Event, is_valid_name
 FORMAT = 1
 _SUFFIX = ".history"
 
-# (the copy's learner, its last event's id, where the copy ends) -> is that still so?
-EndsCheck = Callable[[str, str, tuple[int, int]], bool]
+# (the copy's last event's id, where the copy ends) -> does the journal still say so?
+EndsCheck = Callable[[str, tuple[int, int]], bool]
 
 
 def load(folder: Path, learner: str, ends_at: EndsCheck) -> tuple[list[Event], tuple[int, int]]:
@@ -46,7 +46,7 @@ def load(folder: Path, learner: str, ends_at: EndsCheck) -> tuple[list[Event], t
         events = [Event(*row) for row in rows]
     except (OSError, ValueError, TypeError, KeyError, EOFError, IndexError):
         return nothing
-    if not events or events[-1].id != meta["last"] or not ends_at(learner, meta["last"], read_to):
+    if not events or events[-1].id != meta["last"] or not ends_at(meta["last"], read_to):
         return nothing
     return events, read_to
 

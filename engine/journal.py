@@ -294,7 +294,7 @@ class Journal:
         self.keep_history(learner, events + new, read_to)
         return True
 
-    def _ends_at(self, learner: str, event_id: str, read_to: tuple[int, int]) -> bool:
+    def _ends_at(self, event_id: str, read_to: tuple[int, int]) -> bool:
         origin, _, seq = event_id.rpartition(":")
         where = self._index.location(origin, int(seq)) if seq.isdigit() else None
         return where is not None and (where[0], where[1] + where[2] + 1) == tuple(read_to)
