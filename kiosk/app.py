@@ -270,9 +270,9 @@ class PathstoneApp(App[None]):
 
     def copy_a_history(self) -> None:
         """While nobody is signed in, bring one learner's history copy up to date (one a
-        second: a read of their history, and a write when due), so that a first sign-in
-        a few minutes after start-up, or after a sync brought many events, is as quick
-        as any other."""
+        second: a read of their history, and a write when due; each learner once after
+        start-up), so that a learner's first sign-in since the kiosk started, or since
+        a sync brought them many events, is as quick as any other."""
         if self._to_copy is None:
             self._to_copy = [s.member.id for s in self.station.state.learners()]
         if self._to_copy:
