@@ -205,7 +205,7 @@ class HomeScreen(Screen[None]):
             return keys.allowed(parameters, len(self.options))
         return True
 
-    def action_choose(self, index: int, _count: int = 0) -> None:
+    def action_choose(self, index: int) -> None:
         if not 0 <= index < len(self.options):
             return
         option = self.options[index]

@@ -56,7 +56,7 @@ class WaysScreen(ModalScreen[str | None]):
         count = len(WAYS) if self.project else len(WAYS) - 1
         return keys.allowed(parameters, count) if action == "number" else True
 
-    def action_number(self, index: int, _count: int = 0) -> None:
+    def action_number(self, index: int) -> None:
         self.action_pick(WAYS[index])
 
     def action_pick(self, way: str) -> None:
@@ -97,7 +97,7 @@ class ProjectsScreen(ModalScreen[int | None]):
         # The footer names only the digits of the projects there are.
         return keys.allowed(parameters, len(self.tasks)) if action == "pick" else True
 
-    def action_pick(self, index: int, _count: int = 0) -> None:
+    def action_pick(self, index: int) -> None:
         if 0 <= index < len(self.tasks):
             self.dismiss(index)
 

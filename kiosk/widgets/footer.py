@@ -35,13 +35,29 @@ class KioskFooter(Widget):
             self.refresh(layout=True)
 
     def keys(self) -> list[tuple[str, str, bool]]:
-        """(key as shown, what it does, whether it works now) for each key shown."""
+        """(key as shown, what it does, whether it works now) for each key shown.
+
+        Digit keys that do the same for different entries of a list (kiosk.keys) show
+        as one range of the digits that work now: "1-3", or "1" alone.
+        """
         shown: dict[str, tuple[str, str, bool]] = {}
+        digits: dict[str, list[str]] = {}
         for active in self.screen.active_bindings.values():
             binding = active.binding
-            if binding.show and binding.action not in shown:
-                shown[binding.action] = (self.app.get_key_display(binding),
-                                         binding.description, active.enabled)
+            if not binding.show:
+                continue
+            if binding.key.isdigit():
+                digits.setdefault(binding.description, []).append(binding.key)
+                group = f"digits: {binding.description}"
+            else:
+                group = binding.action
+            if group not in shown:
+                shown[group] = (self.app.get_key_display(binding), binding.description,
+                                active.enabled)
+        for description, keys in digits.items():
+            _, _, enabled = shown[f"digits: {description}"]
+            span = keys[0] if len(keys) == 1 else f"{keys[0]}-{keys[-1]}"
+            shown[f"digits: {description}"] = (span, description, enabled)
         return list(shown.values())
 
     def lines(self, width: int) -> list[Text]:
