@@ -51,7 +51,8 @@ AFTER_START = ("engine.badges", "engine.profile", "engine.learner", "engine.pack
                 "kiosk.screens.home", "kiosk.screens.teacher")
 TURN_WARNING_SECONDS = 60
 # A learner's history is copied for quick sign-ins once this many events are not in the
-# copy: below that, reading them from the journal is quick anyway.
+# copy: below that, reading them from the journal is quick anyway, and a copy is
+# rewritten whole (the station's SD card wears with every write).
 COPY_AFTER = 1_000
 
 
@@ -68,22 +69,14 @@ class Session:
     curriculum: Curriculum
     _history: list[Event] = field(default_factory=list, repr=False)
     _read_to: Position = START
-    _copied: int = 0  # how many events of the history came from its kept copy
 
     def history(self, station: Station) -> list[Event]:
         """The learner's whole history: its kept copy, then from the journal what is new."""
         if self._read_to == START:
             self._history, self._read_to = station.journal.history_copy(self.member.id)
-            self._copied = len(self._history)
         new, self._read_to = station.journal.history_after(self.member.id, self._read_to)
         self._history.extend(new)
         return self._history
-
-    def keep_copy(self, station: Station) -> None:
-        """After the session: copy the history again once the copy lags far behind (a
-        copy is rewritten whole, and the station's SD card wears with every write)."""
-        if len(self._history) - self._copied >= COPY_AFTER:
-            station.journal.keep_history(self.member.id, self._history, self._read_to)
 
     def view(self, station: Station) -> LearnerView:
         """The learner's standing now, from their whole history."""
@@ -348,7 +341,7 @@ class PathstoneApp(App[None]):
         full garbage collection frees)."""
         self.station.state.refresh(self.station.journal)
         if ended is not None:
-            ended.keep_copy(self.station)
+            self.station.journal.copy_history_if_behind(ended.member.id, COPY_AFTER)
         gc.collect()
 
     def action_help(self) -> None:
