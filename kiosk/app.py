@@ -28,7 +28,7 @@ from engine.scanner import Debouncer, Scan, ScannerNotice, SerialReader
 from engine.station import Station
 from engine.sticks import Stick, find_sticks
 from kiosk import systemd_notify
-from kiosk.messages import BadgeScanned, ScannerNoticed
+from kiosk.messages import BadgeScanned, ScannerNoticed, SticksChanged
 from kiosk.screens.help import HelpOnItsWay
 from kiosk.screens.idle import IdleWarning, TurnEnding
 from kiosk.screens.pin import PinScreen
@@ -276,14 +276,12 @@ class PathstoneApp(App[None]):
     def look_for_sticks(self) -> tuple[Stick, ...]:
         """The sticks in now, from names and the mount table only: a look that touched a
         stick's files would mount it again, and it would never be safe to remove.  Every
-        screen that shows sticks hears of a change."""
+        screen hears of a change."""
         found = find_sticks(self.places.sticks, self.places.mountinfo)
         if found != self.sticks:
             self.sticks = found
             for screen in self.screen_stack:
-                changed = getattr(screen, "sticks_changed", None)
-                if callable(changed):
-                    changed(found)
+                screen.post_message(SticksChanged(found))
         return found
 
     def tick_turn(self) -> None:

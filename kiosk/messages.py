@@ -1,10 +1,12 @@
-"""Messages that carry outside input into the app: a badge scan or a word from the scanner."""
+"""Messages that carry outside input into the app: a badge scan, a word from the scanner,
+a USB stick come or gone."""
 
 from __future__ import annotations
 
 from textual.message import Message
 
 from engine.scanner import Scan, ScannerNotice
+from engine.sticks import Stick
 
 
 class BadgeScanned(Message):
@@ -21,3 +23,11 @@ class ScannerNoticed(Message):
     def __init__(self, notice: ScannerNotice) -> None:
         super().__init__()
         self.notice = notice
+
+
+class SticksChanged(Message):
+    """The USB sticks in, or whether they are mounted, changed: sent to every screen."""
+
+    def __init__(self, sticks: tuple[Stick, ...]) -> None:
+        super().__init__()
+        self.sticks = sticks

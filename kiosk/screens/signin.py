@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -17,11 +17,14 @@ from engine.roster import Member
 from engine.scanner import Scan
 from engine.station import Station
 from engine.sticks import Stick
-from kiosk.messages import BadgeScanned
+from kiosk.messages import BadgeScanned, SticksChanged
 from kiosk.screens.demo_badges import DemoBadges
 from kiosk.widgets.clock import WallClock
 from kiosk.widgets.footer import KioskFooter
 from kiosk.widgets.scan_input import ScanInput
+
+if TYPE_CHECKING:
+    from kiosk.app import PathstoneApp
 
 REFUSAL_SECONDS = 6
 TYPED = "Please scan your badge: typing it does not work."
@@ -59,10 +62,16 @@ class SignInScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(ScanInput).focus()
-        self.sticks_changed(getattr(self.app, "sticks", ()))
+        self.show_sticks(self.kiosk.sticks)
 
-    def sticks_changed(self, sticks: tuple[Stick, ...]) -> None:
-        """Called by the app when a stick comes or goes (maybe before this screen is drawn)."""
+    @property
+    def kiosk(self) -> PathstoneApp:
+        return self.app  # type: ignore[return-value]
+
+    def on_sticks_changed(self, message: SticksChanged) -> None:
+        self.show_sticks(message.sticks)
+
+    def show_sticks(self, sticks: tuple[Stick, ...]) -> None:
         for line in self.query("#signin-stick"):
             line.display = bool(sticks)
 
@@ -103,4 +112,4 @@ class SignInScreen(Screen[None]):
             return
         text = badges.payload(self.station.identity.school_id, member.id, member.badge_serial,
                               self.station.school_key())
-        self.post_message(BadgeScanned(Scan(text, "demo", self.app.monotonic())))  # type: ignore[attr-defined]
+        self.post_message(BadgeScanned(Scan(text, "demo", self.kiosk.monotonic())))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
@@ -33,11 +33,13 @@ from engine.sticks import (
     printable,
     summarise,
 )
+from kiosk.messages import SticksChanged
 from kiosk.widgets.footer import KioskFooter
 
 if TYPE_CHECKING:
     from engine.packs import StickPack
     from engine.sync.usb import UsbReport
+    from kiosk.app import PathstoneApp
 
 # The card is 74 wide (the width of the first-boot card): less its border and padding.
 LINE = 68
@@ -51,11 +53,6 @@ SAFE = "Safe to remove the stick"
 GONE = "The stick was taken out."
 PULLED = "The stick was taken out during the sync."
 FAILED = "The sync did not finish."
-
-
-def sticks_of(app: App[object]) -> tuple[Stick, ...]:
-    """The sticks the kiosk app saw at its last look (none for any other app)."""
-    return tuple(getattr(app, "sticks", ()))
 
 
 def fit(line: str) -> str:
@@ -203,8 +200,15 @@ class StickScreen(Screen[None]):
                 state.set_class(name == kind, name)
         self.refresh_bindings()
 
-    def sticks_changed(self, sticks: tuple[Stick, ...]) -> None:
-        """Called by the app at each change of the sticks or their mounts."""
+    @property
+    def kiosk(self) -> PathstoneApp:
+        return self.app  # type: ignore[return-value]
+
+    def on_sticks_changed(self, message: SticksChanged) -> None:
+        self.show_sticks(message.sticks)
+
+    def show_sticks(self, sticks: tuple[Stick, ...]) -> None:
+        """The stick's state from a look at the sticks and their mounts."""
         now = next((s for s in sticks if s.name == self.stick.name), None)
         self.present = now is not None
         if now is not None:
@@ -220,7 +224,7 @@ class StickScreen(Screen[None]):
 
     def action_sync(self) -> None:
         self.phase = "writing"
-        self.app.stick_busy = True  # type: ignore[attr-defined]
+        self.kiosk.stick_busy = True
         self._progress = []
         self._show_state(WRITING, "-busy")
         self.query_one("#stick-body", Static).update("")
@@ -244,7 +248,7 @@ class StickScreen(Screen[None]):
         elif event.state is WorkerState.ERROR:
             # A bug, not the stick: said in one line, and the station keeps running.
             if self.phase == "writing":
-                self.app.stick_busy = False  # type: ignore[attr-defined]
+                self.kiosk.stick_busy = False
             self.phase = "failed"
             self._show_state(fit(f"Something went wrong: {event.worker.error}"), "-bad")
 
@@ -257,7 +261,7 @@ class StickScreen(Screen[None]):
             self._show_state(READY, "")
 
     def _synced(self, result: SyncResult) -> None:
-        self.app.stick_busy = False  # type: ignore[attr-defined]
+        self.kiosk.stick_busy = False
         self.query_one("#stick-body", Static).update("\n".join(fit(line) for line in result.lines))
         if result.pulled or result.failed:
             self.phase = "failed"
@@ -267,8 +271,7 @@ class StickScreen(Screen[None]):
         self.phase = "finishing"
         self._show_state(FINISHING, "-busy")
         # A fresh look, not the app's last one: that may be from before the sync mounted it.
-        look: Callable[[], tuple[Stick, ...]] = getattr(self.app, "look_for_sticks", lambda: ())
-        self.sticks_changed(look())
+        self.show_sticks(self.kiosk.look_for_sticks())
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,8 +14,12 @@ from textual.worker import Worker, WorkerState
 from engine.doctor import Finding, Probe, Verdict, examine
 from engine.station import Station
 from engine.sticks import Stick
-from kiosk.screens.stick import StickScreen, sticks_of
+from kiosk.messages import SticksChanged
+from kiosk.screens.stick import StickScreen
 from kiosk.widgets.footer import KioskFooter
+
+if TYPE_CHECKING:
+    from kiosk.app import PathstoneApp
 
 # What fits on one line of the status card (64 wide, less its border and padding).
 LINE = 58
@@ -63,16 +67,23 @@ class TeacherScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.action_refresh()
-        self.sticks_changed(sticks_of(self.app))
+        self.show_sticks(self.kiosk.sticks)
 
-    def sticks_changed(self, sticks: tuple[Stick, ...]) -> None:
-        """Called by the app when a stick comes or goes: F7 is there while one is in."""
+    @property
+    def kiosk(self) -> PathstoneApp:
+        return self.app  # type: ignore[return-value]
+
+    def on_sticks_changed(self, message: SticksChanged) -> None:
+        self.show_sticks(message.sticks)
+
+    def show_sticks(self, sticks: tuple[Stick, ...]) -> None:
+        """F7 is there while a stick is in."""
         for line in self.query("#teacher-stick"):
             line.display = bool(sticks)
         self.refresh_bindings()
 
     def action_stick(self) -> None:
-        sticks = sticks_of(self.app)
+        sticks = self.kiosk.sticks
         if sticks:
             self.app.push_screen(StickScreen(self.station, sticks[0]), self._back_from_stick)
 
@@ -119,5 +130,5 @@ class TeacherScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stick":
-            return bool(sticks_of(self.app))
+            return bool(self.kiosk.sticks)
         return True

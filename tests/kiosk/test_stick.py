@@ -121,6 +121,7 @@ async def test_the_sign_in_screen_says_a_stick_is_in_and_nothing_more(
         shutil.rmtree(places.sticks / "sda1")
         (places.sticks / "sda1").mkdir()
         app.look_for_sticks()
+        await pilot.pause()
         assert not app.screen.query_one("#signin-stick").display
 
 
